@@ -1,0 +1,145 @@
+/**
+ * The GRU cell, one time step, for all B rows. Gate blocks are stacked [r|u|c] (GRU_GATES); each W
+ * acts on [a<t-1>; x<t>] and the stacked (3H, H+I) matrix starts at layout.W0.
+ *   Γr = σ(Wr·[a;x] + br)      Γu = σ(Wu·[a;x] + bu)
+ *   reset-before: c~ = tanh(Wc·[Γr⊙a<t-1>; x<t>] + bc)
+ *   reset-after:  c~ = tanh(Wc[:, H:]·x<t> + bc + Γr⊙hn),  hn = Wc[:, :H]·a<t-1> + bca
+ *   a<t> = Γu⊙c~ + (1-Γu)⊙a<t-1>
+ * The hoisted input projection has already written b + W[:, H:]·x<t> into the gates slot.
+ * tape.aux keeps Γr⊙a<t-1> (reset-before) or hn (reset-after), the a-side input of the c~ block.
+ */
+import { fillRows, gemmNN, gemmNT } from "../linalg";
+import type { ParamLayout } from "../params";
+import type { Tape } from "../tape";
+
+/** Forward through step t: fills gates<t> (post-activation), aux<t> and a<t>. */
+export function gruStepForward(tape: Tape, P: Float64Array, L: ParamLayout, t: number): void {
+  const { B, config: { H, I, gruVariant } } = tape;
+  const G3 = 3 * H, ld = H + I;
+  const gOff = (t - 1) * B * G3;
+  const prevOff = (t - 1) * B * H;
+  const gates = tape.gates, a = tape.a, aux = tape.aux;
+  const Wc = L.W0 + 2 * H * ld;
+  // [Γr | Γu] pre-activations += W[0:2H, :H]·a<t-1>
+  gemmNT(gates, gOff, G3, a, prevOff, H, P, L.W0, ld, B, 2 * H, H);
+  for (let b = 0; b < B; b++) {
+    const go = gOff + b * G3;
+    for (let j = 0; j < 2 * H; j++) gates[go + j] = 1 / (1 + Math.exp(-gates[go + j]));
+  }
+  if (gruVariant === "reset-before") {
+    for (let b = 0; b < B; b++) {
+      const go = gOff + b * G3, ao = prevOff + b * H;
+      for (let j = 0; j < H; j++) aux[ao + j] = gates[go + j] * a[ao + j];
+    }
+    gemmNT(gates, gOff + 2 * H, G3, aux, prevOff, H, P, Wc, ld, B, H, H);
+    for (let b = 0; b < B; b++) {
+      const go = gOff + b * G3, ao = prevOff + b * H, cur = ao + B * H;
+      for (let j = 0; j < H; j++) {
+        const u = gates[go + H + j];
+        const cc = Math.tanh(gates[go + 2 * H + j]);
+        gates[go + 2 * H + j] = cc;
+        a[cur + j] = u * cc + (1 - u) * a[ao + j];
+      }
+    }
+  } else {
+    fillRows(aux, prevOff, B, P, L.byName.bca.offset, H);
+    gemmNT(aux, prevOff, H, a, prevOff, H, P, Wc, ld, B, H, H);
+    for (let b = 0; b < B; b++) {
+      const go = gOff + b * G3, ao = prevOff + b * H, cur = ao + B * H;
+      for (let j = 0; j < H; j++) {
+        const r = gates[go + j], u = gates[go + H + j];
+        const cc = Math.tanh(gates[go + 2 * H + j] + r * aux[ao + j]);
+        gates[go + 2 * H + j] = cc;
+        a[cur + j] = u * cc + (1 - u) * a[ao + j];
+      }
+    }
+  }
+}
+
+/**
+ * Backward through step t. On entry g = dJ/da<t>. Writes dpre<t> = [dΓr | dΓu | dc~] pre-activation
+ * gradients (and dhn for reset-after), then overwrites g with the recurrent part of dJ/da<t-1>:
+ *   dc~ = g⊙Γu⊙(1-c~²)           dΓu = g⊙(c~ - a<t-1>)⊙Γu(1-Γu)
+ *   reset-before: d(Γr⊙a) = Wc[:, :H]ᵀ·dc~,  dΓr = d(Γr⊙a)⊙a<t-1>⊙Γr(1-Γr)
+ *                 dJ/da<t-1> = g⊙(1-Γu) + d(Γr⊙a)⊙Γr + W[0:2H, :H]ᵀ·[dΓr; dΓu]
+ *   reset-after:  dhn = dc~⊙Γr,  dΓr = dc~⊙hn⊙Γr(1-Γr)
+ *                 dJ/da<t-1> = g⊙(1-Γu) + W[0:2H, :H]ᵀ·[dΓr; dΓu] + Wc[:, :H]ᵀ·dhn
+ */
+export function gruStepBackward(tape: Tape, P: Float64Array, L: ParamLayout, t: number): void {
+  const { B, config: { H, I, gruVariant } } = tape;
+  const G3 = 3 * H, ld = H + I;
+  const gOff = (t - 1) * B * G3;
+  const prevOff = (t - 1) * B * H;
+  const gates = tape.gates, a = tape.a, aux = tape.aux, dpre = tape.dpre, g = tape.g;
+  const Wc = L.W0 + 2 * H * ld;
+  for (let b = 0; b < B; b++) {
+    const go = gOff + b * G3, ao = prevOff + b * H, r0 = b * H;
+    for (let j = 0; j < H; j++) {
+      const u = gates[go + H + j], cc = gates[go + 2 * H + j];
+      const da = g[r0 + j];
+      dpre[go + 2 * H + j] = da * u * (1 - cc * cc);
+      dpre[go + H + j] = da * (cc - a[ao + j]) * u * (1 - u);
+    }
+  }
+  if (gruVariant === "reset-before") {
+    const dra = tape.sx;
+    dra.fill(0, 0, B * H);
+    gemmNN(dra, 0, H, dpre, gOff + 2 * H, G3, P, Wc, ld, B, H, H);
+    for (let b = 0; b < B; b++) {
+      const go = gOff + b * G3, ao = prevOff + b * H, r0 = b * H;
+      for (let j = 0; j < H; j++) {
+        const r = gates[go + j], u = gates[go + H + j];
+        dpre[go + j] = dra[r0 + j] * a[ao + j] * r * (1 - r);
+        g[r0 + j] = g[r0 + j] * (1 - u) + dra[r0 + j] * r;
+      }
+    }
+    gemmNN(g, 0, H, dpre, gOff, G3, P, L.W0, ld, B, H, 2 * H);
+  } else {
+    const dhn = tape.dhn;
+    for (let b = 0; b < B; b++) {
+      const go = gOff + b * G3, ao = prevOff + b * H, r0 = b * H;
+      for (let j = 0; j < H; j++) {
+        const r = gates[go + j], u = gates[go + H + j];
+        const dcc = dpre[go + 2 * H + j];
+        dhn[ao + j] = dcc * r;
+        dpre[go + j] = dcc * aux[ao + j] * r * (1 - r);
+        g[r0 + j] = g[r0 + j] * (1 - u);
+      }
+    }
+    gemmNN(g, 0, H, dpre, gOff, G3, P, L.W0, ld, B, H, 2 * H);
+    gemmNN(g, 0, H, dhn, prevOff, H, P, Wc, ld, B, H, H);
+  }
+}
+
+/**
+ * J = ∂a<t>/∂a<t-1> for batch row b. Writes the (H, H) matrix J:
+ *   J[i,j] = δij(1-Γu_i) + (c~_i - a<t-1>_i)·Γu_i(1-Γu_i)·Wu[i,j] + Γu_i·∂c~_i/∂a_j, with
+ *   reset-before: ∂c~_i/∂a_j = (1-c~_i²)·(Wc[i,j]·Γr_j + Σ_k Wc[i,k]·a<t-1>_k·Γr_k(1-Γr_k)·Wr[k,j])
+ *   reset-after:  ∂c~_i/∂a_j = (1-c~_i²)·(Γr_i·Wc[i,j] + hn_i·Γr_i(1-Γr_i)·Wr[i,j])
+ */
+export function gruStepJacobian(J: Float64Array, tape: Tape, P: Float64Array, L: ParamLayout, t: number, b: number): void {
+  const { B, config: { H, I, gruVariant } } = tape;
+  const ld = H + I;
+  const go = ((t - 1) * B + b) * 3 * H;
+  const ao = ((t - 1) * B + b) * H;
+  const Wr = L.W0, Wu = Wr + H * ld, Wc = Wu + H * ld;
+  const gates = tape.gates, a = tape.a;
+  for (let i = 0; i < H; i++) {
+    const r = gates[go + i], u = gates[go + H + i], cc = gates[go + 2 * H + i];
+    const ku = (cc - a[ao + i]) * u * (1 - u);
+    const kc = u * (1 - cc * cc);
+    for (let j = 0; j < H; j++) {
+      let dcc: number;
+      if (gruVariant === "reset-before") {
+        dcc = P[Wc + i * ld + j] * gates[go + j];
+        for (let k = 0; k < H; k++) {
+          const rk = gates[go + k];
+          dcc += P[Wc + i * ld + k] * a[ao + k] * rk * (1 - rk) * P[Wr + k * ld + j];
+        }
+      } else {
+        dcc = r * P[Wc + i * ld + j] + tape.aux[ao + i] * r * (1 - r) * P[Wr + i * ld + j];
+      }
+      J[i * H + j] = (i === j ? 1 - u : 0) + ku * P[Wu + i * ld + j] + kc * dcc;
+    }
+  }
+}

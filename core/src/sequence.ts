@@ -1,0 +1,310 @@
+/**
+ * The time loop: the forward pass over T with a tape, and exact BPTT with the gradient ledger.
+ *
+ * Structure (the "hand-fused" form): the input projection b + W_x·x<t> for every t is one GEMM before
+ * the recurrence, and the weight gradients are GEMMs over the stored pre-activation gradients after
+ * it, so only the H×H (G·H×H for gated cells) products stay inside the loop.
+ *
+ * Extended range. dJ/da<t> = J_{t+1}ᵀ·dJ/da<t+1> + direct<t> is linear in the carried gradient, so
+ * the loop carries g = dJ/da<t> · 2^-k with an integer k. While |g| stays in [2^-400, 2^400], k = 0
+ * and the arithmetic is exactly that of plain float64. Outside it, g is rescaled by a power of two,
+ * which is exact, and k records the scale: the ledger's log10 norms are then exact at any depth
+ * (0.9^10000 ≈ 10^-457.6), while the parameter gradients receive g·2^k, which underflows or
+ * overflows exactly as plain float64 would.
+ */
+
+import { gruStepBackward, gruStepForward } from "./cells/gru";
+import { lstmStepBackward, lstmStepForward } from "./cells/lstm";
+import { rnnStepBackward, rnnStepForward } from "./cells/rnn";
+import type { Ledger } from "./ledger";
+import { addColumnSums, dot, fillRows, gemmNN, gemmNT, gemmTN, log10Norm, LOG10_2, maxAbs, pow2 } from "./linalg";
+import type { ModelConfig } from "./model";
+import type { ParamLayout } from "./params";
+import type { Tape } from "./tape";
+
+/** Gradients of one backward pass. Every field ACCUMULATES; zero it with `zeroGrads`. */
+export interface Grads {
+  /** same layout as the params */
+  dparams: Float64Array;
+  /** (T, B, I) */
+  dx: Float64Array;
+  /** (B, H) */
+  da0: Float64Array;
+  /** (B, H), LSTM only (length 0 otherwise) */
+  dc0: Float64Array;
+}
+
+/** Allocates zeroed gradient buffers for a model at (T, B). */
+export function makeGrads(config: ModelConfig, layout: ParamLayout, T: number, B: number): Grads {
+  return {
+    dparams: new Float64Array(layout.size),
+    dx: new Float64Array(T * B * config.I),
+    da0: new Float64Array(B * config.H),
+    dc0: new Float64Array(config.cell === "lstm" ? B * config.H : 0),
+  };
+}
+
+/** Sets every gradient buffer to 0. */
+export function zeroGrads(g: Grads): void {
+  g.dparams.fill(0);
+  g.dx.fill(0);
+  g.da0.fill(0);
+  g.dc0.fill(0);
+}
+
+/**
+ * Forward over t = 1..T. Fills the tape: a<0> = a0 (zeros when null), c<0> = c0 (LSTM), every state,
+ * gate and cached value. x is (T, B, I). Overwrites the tape; allocates nothing.
+ */
+export function sequenceForward(tape: Tape, P: Float64Array, L: ParamLayout, x: Float64Array, a0: Float64Array | null, c0: Float64Array | null): void {
+  const { T, B, G, config: { cell, H, I } } = tape;
+  const n = B * H;
+  if (a0) tape.a.set(a0.length === n ? a0 : a0.subarray(0, n), 0);
+  else tape.a.fill(0, 0, n);
+  if (cell === "lstm") {
+    if (c0) tape.c.set(c0.length === n ? c0 : c0.subarray(0, n), 0);
+    else tape.c.fill(0, 0, n);
+  }
+  // Hoisted input projection for all T·B rows at once: pre = b + x·W_xᵀ.
+  if (cell === "rnn") {
+    const Wax = L.byName.Wax.offset, ba = L.byName.ba.offset;
+    fillRows(tape.a, n, T * B, P, ba, H);
+    gemmNT(tape.a, n, H, x, 0, I, P, Wax, I, T * B, H, I);
+    for (let t = 1; t <= T; t++) rnnStepForward(tape, P, L, t);
+  } else {
+    const GH = G * H;
+    fillRows(tape.gates, 0, T * B, P, L.b0, GH);
+    gemmNT(tape.gates, 0, GH, x, 0, I, P, L.W0 + H, H + I, T * B, GH, I);
+    if (cell === "lstm") for (let t = 1; t <= T; t++) lstmStepForward(tape, P, L, t);
+    else for (let t = 1; t <= T; t++) gruStepForward(tape, P, L, t);
+  }
+}
+
+/** Options of `sequenceBackward`. */
+export interface BackwardOptions {
+  /**
+   * When true, the gradient arriving at step T is the one the tape carries (tape.g, tape.gc,
+   * tape.gExp), as left by the backward pass of the segment after this one (truncated or
+   * checkpointed BPTT). When false (the default) it is zero.
+   */
+  carry?: boolean;
+  /** ledger index of this tape's step 1 (for segments); default 0 */
+  ledgerOffset?: number;
+}
+
+const HI = 2 ** 400;
+const LO = 2 ** -400;
+
+/**
+ * Exact BPTT over t = T..1. daDirect (T, B, H) holds dJ/da<t> through yhat<t> (zero where no loss
+ * sits). Accumulates every parameter gradient, dJ/dx<t> and dJ/da<0> (dJ/dc<0>) into `grads`. Fills
+ * the ledger when given. Leaves dJ/da<0> in scaled form in tape.g / tape.gc / tape.gExp for a caller
+ * that chains segments. Allocates nothing.
+ */
+export function sequenceBackward(
+  grads: Grads, tape: Tape, P: Float64Array, L: ParamLayout, x: Float64Array,
+  daDirect: Float64Array, ledger: Ledger | null, opts: BackwardOptions = {},
+): void {
+  const { T, B, G, config } = tape;
+  const { cell, H, I } = config;
+  const n = B * H;
+  const GH = G * H;
+  const g = tape.g, gc = tape.gc;
+  const lstm = cell === "lstm";
+  const lo = opts.ledgerOffset ?? 0;
+  let k = 0;
+  if (opts.carry) k = tape.gExp;
+  else {
+    g.fill(0);
+    gc.fill(0);
+  }
+  for (let t = T; t >= 1; t--) {
+    const dOff = (t - 1) * n;
+    const li = lo + t - 1;
+    if (ledger) {
+      ledger.direct[li] = log10Norm(daDirect, dOff, n);
+      ledger.recurrent[li] = log10Norm(g, 0, n, k);
+    }
+    // total = recurrent + direct, at the carried scale
+    if (maxAbs(daDirect, dOff, n) > 0) {
+      if (k < 0) {
+        // The recurrent part is tiny next to a loss term: return to the plain scale (it may underflow,
+        // exactly as in plain float64).
+        scaleBy2(g, 0, n, k);
+        if (lstm) scaleBy2(gc, 0, n, k);
+        k = 0;
+      }
+      if (k === 0) for (let i = 0; i < n; i++) g[i] += daDirect[dOff + i];
+      else {
+        const s = pow2(-k);
+        for (let i = 0; i < n; i++) g[i] += daDirect[dOff + i] * s;
+      }
+    }
+    if (ledger) {
+      ledger.total[li] = log10Norm(g, 0, n, k);
+      ledger.cell[li] = lstm ? log10NormLstmDc(tape, t, k) : -Infinity;
+      ledger.scaleExp[li] = k;
+    }
+    if (cell === "rnn") rnnStepBackward(tape, P, L, t);
+    else if (lstm) lstmStepBackward(tape, P, L, t);
+    else gruStepBackward(tape, P, L, t);
+    const pOff = (t - 1) * B * GH;
+    if (ledger) {
+      ledger.dWaa[li] = log10RecurrentWeightGradNorm(tape, t, k);
+      const sx = tape.sx;
+      sx.fill(0, 0, B * I);
+      if (cell === "rnn") gemmNN(sx, 0, I, tape.dpre, pOff, H, P, L.byName.Wax.offset, I, B, I, H);
+      else gemmNN(sx, 0, I, tape.dpre, pOff, GH, P, L.W0 + H, H + I, B, I, GH);
+      ledger.dx[li] = log10Norm(sx, 0, B * I, k);
+    }
+    if (k !== 0) {
+      // The weight and input gradients take actual values.
+      scaleBy2(tape.dpre, pOff, B * GH, k);
+      if (tape.dhn.length) scaleBy2(tape.dhn, dOff, n, k);
+    }
+    const m = lstm ? Math.max(maxAbs(g, 0, n), maxAbs(gc, 0, n)) : maxAbs(g, 0, n);
+    if (m > 0 && (m < LO || (m > HI && m < Infinity))) {
+      const s = -Math.floor(Math.log2(m));
+      scaleBy2(g, 0, n, s);
+      if (lstm) scaleBy2(gc, 0, n, s);
+      k -= s;
+    }
+  }
+  tape.gExp = k;
+  const s = pow2Safe(k);
+  for (let i = 0; i < n; i++) grads.da0[i] += mulScale(g[i], s, k);
+  if (lstm) for (let i = 0; i < n; i++) grads.dc0[i] += mulScale(gc[i], s, k);
+  accumulateParamGrads(grads.dparams, tape, L, x, 1, T);
+  accumulateInputGrads(grads.dx, tape, P, L, 1, T);
+}
+
+/**
+ * The shared weights' gradient from steps t0..t1 (inclusive), read from the pre-activation
+ * gradients in tape.dpre (actual scale). With t0 = t1 = t this is step t's contribution (dWaa<t>,
+ * dWax<t>, dba<t>, and the gated cells' equivalents); over 1..T it is the whole gradient, so
+ * dW = Σ_t dW<t> holds by construction. Accumulates into dparams (params layout).
+ */
+export function accumulateParamGrads(dP: Float64Array, tape: Tape, L: ParamLayout, x: Float64Array, t0: number, t1: number): void {
+  const { B, G, config: { cell, H, I, gruVariant } } = tape;
+  const rows = (t1 - t0 + 1) * B;
+  const GH = G * H, ld = H + I;
+  const xOff = (t0 - 1) * B * I;
+  const aOff = (t0 - 1) * B * H;
+  const pOff = (t0 - 1) * B * GH;
+  const dpre = tape.dpre;
+  if (cell === "rnn") {
+    gemmTN(dP, L.byName.Wax.offset, I, dpre, pOff, H, x, xOff, I, H, I, rows);
+    gemmTN(dP, L.byName.Waa.offset, H, dpre, pOff, H, tape.a, aOff, H, H, H, rows);
+    addColumnSums(dP, L.byName.ba.offset, dpre, pOff, H, rows, H);
+    return;
+  }
+  gemmTN(dP, L.W0 + H, ld, dpre, pOff, GH, x, xOff, I, GH, I, rows);
+  addColumnSums(dP, L.b0, dpre, pOff, GH, rows, GH);
+  if (cell === "lstm") {
+    gemmTN(dP, L.W0, ld, dpre, pOff, GH, tape.a, aOff, H, GH, H, rows);
+    return;
+  }
+  // GRU: [Γr|Γu] blocks see a<t-1>; the c~ block sees Γr⊙a<t-1> (reset-before) or, through dhn, a<t-1>.
+  gemmTN(dP, L.W0, ld, dpre, pOff, GH, tape.a, aOff, H, 2 * H, H, rows);
+  const Wc = L.W0 + 2 * H * ld;
+  if (gruVariant === "reset-before") {
+    gemmTN(dP, Wc, ld, dpre, pOff + 2 * H, GH, tape.aux, aOff, H, H, H, rows);
+  } else {
+    gemmTN(dP, Wc, ld, tape.dhn, aOff, H, tape.a, aOff, H, H, H, rows);
+    addColumnSums(dP, L.byName.bca.offset, tape.dhn, aOff, H, rows, H);
+  }
+}
+
+/** dJ/dx<t> for t = t0..t1: dx += dpre·W_x. Accumulates into dx (T, B, I). */
+export function accumulateInputGrads(dx: Float64Array, tape: Tape, P: Float64Array, L: ParamLayout, t0: number, t1: number): void {
+  const { B, G, config: { cell, H, I } } = tape;
+  const rows = (t1 - t0 + 1) * B;
+  const GH = G * H;
+  const xOff = (t0 - 1) * B * I;
+  const pOff = (t0 - 1) * B * GH;
+  if (cell === "rnn") gemmNN(dx, xOff, I, tape.dpre, pOff, H, P, L.byName.Wax.offset, I, rows, I, H);
+  else gemmNN(dx, xOff, I, tape.dpre, pOff, GH, P, L.W0 + H, H + I, rows, I, GH);
+}
+
+/** x[off..off+n) *= 2^k exactly (two steps, so that |k| up to ~2000 neither overflows 2^k itself). */
+function scaleBy2(x: Float64Array, off: number, n: number, k: number): void {
+  if (k === 0) return;
+  const k1 = Math.trunc(k / 2), k2 = k - k1;
+  const s1 = pow2(k1), s2 = pow2(k2);
+  for (let i = off, end = off + n; i < end; i++) {
+    const v = x[i];
+    if (v !== 0) x[i] = v * s1 * s2;
+  }
+}
+
+function pow2Safe(k: number): number {
+  return k >= -1022 && k <= 1023 ? pow2(k) : NaN;
+}
+
+/** v·2^k with 0·2^k = 0 even when 2^k is not representable. */
+function mulScale(v: number, s: number, k: number): number {
+  if (v === 0 || k === 0) return v;
+  if (s === s) return v * s;
+  const k1 = Math.trunc(k / 2);
+  return v * pow2(k1) * pow2(k - k1);
+}
+
+/** log10‖dJ/dc<t>‖ for the LSTM, before the step's backward: dc = gc + g⊙Γo⊙(1 - tanh²c<t>). */
+function log10NormLstmDc(tape: Tape, t: number, k: number): number {
+  const { B, config: { H } } = tape;
+  const g = tape.g, gc = tape.gc, gates = tape.gates, tc = tape.tc;
+  let m = 0;
+  for (let pass = 0; pass < 2; pass++) {
+    let s = 0;
+    const inv = pass === 1 ? 1 / m : 0;
+    for (let b = 0; b < B; b++) {
+      const go = ((t - 1) * B + b) * 4 * H + 3 * H;
+      const to = ((t - 1) * B + b) * H;
+      for (let j = 0; j < H; j++) {
+        const th = tc[to + j];
+        const v = gc[b * H + j] + g[b * H + j] * gates[go + j] * (1 - th * th);
+        if (pass === 0) { const av = Math.abs(v); if (av > m || av !== av) m = av; }
+        else { const w = v * inv; s += w * w; }
+      }
+    }
+    if (pass === 0 && !(m > 0 && m < Infinity)) return m === 0 ? -Infinity : m;
+    if (pass === 1) return Math.log10(m) + 0.5 * Math.log10(s) + k * LOG10_2;
+  }
+  return NaN;
+}
+
+/**
+ * log10‖Σ_b gA_b ⊗ ain_b‖_F for step t, where gA is the gradient of each gate block's a-side
+ * pre-activation and ain its a-side input. ‖Σ_b u_b v_bᵀ‖² = Σ_{b,b'} (u_b·u_b')(v_b·v_b'), so no
+ * (G·H, H) matrix is formed. Uses the scaled dpre (before conversion), offset by k·log10 2.
+ */
+function log10RecurrentWeightGradNorm(tape: Tape, t: number, k: number): number {
+  const { B, G, config: { cell, H, gruVariant } } = tape;
+  const GH = G * H;
+  const pOff = (t - 1) * B * GH, aOff = (t - 1) * B * H;
+  let s: number;
+  if (cell !== "gru") {
+    s = gramNormSq(tape.dpre, pOff, GH, GH, tape.a, aOff, H, H, B);
+  } else {
+    s = gramNormSq(tape.dpre, pOff, GH, 2 * H, tape.a, aOff, H, H, B);
+    if (gruVariant === "reset-before") s += gramNormSq(tape.dpre, pOff + 2 * H, GH, H, tape.aux, aOff, H, H, B);
+    else s += gramNormSq(tape.dhn, aOff, H, H, tape.a, aOff, H, H, B);
+  }
+  if (!(s > 0)) return s !== s ? NaN : -Infinity;
+  return 0.5 * Math.log10(s) + k * LOG10_2;
+}
+
+function gramNormSq(U: Float64Array, uOff: number, ldu: number, nu: number, V: Float64Array, vOff: number, ldv: number, nv: number, B: number): number {
+  let s = 0;
+  for (let b = 0; b < B; b++) {
+    for (let c = 0; c < B; c++) {
+      const uu = dot(U, uOff + b * ldu, U, uOff + c * ldu, nu);
+      if (uu === 0) continue;
+      s += uu * dot(V, vOff + b * ldv, V, vOff + c * ldv, nv);
+    }
+  }
+  return s;
+}
+
+
+
