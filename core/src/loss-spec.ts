@@ -32,3 +32,29 @@ export function maskLast(T: number): Uint8Array {
 export function maskEvery(T: number): Uint8Array {
   return new Uint8Array(T).fill(1);
 }
+
+/** Where the loss sits, as the CLI names it. */
+export type LossOn = "last" | "every";
+
+/**
+ * Checks a targets array as read from a file and lays it out as heads.ts reads it.
+ * Accepted shapes: for mse/bce (B, O) with a loss on the last step, (T, B, O) on every step; for ce
+ * (B) or (T, B) class indices. Returns (T, B, O) or (T, B). Every error names `field`.
+ */
+export function expandTargets(field: string, data: Float64Array, shape: readonly number[], loss: LossKind, on: LossOn, T: number, B: number, O: number): Float64Array {
+  const want = loss === "ce" ? (on === "last" ? [B] : [T, B]) : on === "last" ? [B, O] : [T, B, O];
+  if (shape.length !== want.length || shape.some((n, i) => n !== want[i])) {
+    throw new RangeError(`${field} has shape (${shape.join(", ")}); with --loss ${loss} and --on ${on} it must be (${want.join(", ")})`);
+  }
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i];
+    if (!Number.isFinite(v)) throw new RangeError(`${field} holds ${v} at flat index ${i}; targets must be finite`);
+    if (loss === "ce" && !(Number.isInteger(v) && v >= 0 && v < O)) throw new RangeError(`${field} holds class ${v} at flat index ${i}; classes must be integers in [0, ${O - 1}]`);
+    if (loss === "bce" && !(v >= 0 && v <= 1)) throw new RangeError(`${field} holds ${v} at flat index ${i}; bce targets must lie in [0, 1]`);
+  }
+  if (on === "every") return data;
+  const per = loss === "ce" ? B : B * O;
+  const out = new Float64Array(T * per);
+  out.set(data, (T - 1) * per);
+  return out;
+}
