@@ -1,0 +1,24 @@
+/** rnnlab core: the public API. Re-exports only. */
+export * from "./dims";
+export * from "./model";
+export * from "./params";
+export * from "./rng";
+export * from "./activations";
+export * from "./linalg";
+export * from "./loss-spec";
+export * from "./tape";
+export * from "./ledger";
+export * from "./heads";
+export * from "./sequence";
+export * from "./bptt";
+export * from "./gradcheck";
+export { rnnStepForward, rnnStepBackward, rnnStepJacobian } from "./cells/rnn";
+export { gruStepForward, gruStepBackward, gruStepJacobian } from "./cells/gru";
+export { lstmStepForward, lstmStepBackward, lstmStepJacobian } from "./cells/lstm";
+export {
+  parseSafetensors, serializeSafetensors, SafetensorsError,
+  type Tensor as SafetensorsTensor, type SafetensorsDtype, type SafetensorsFile, type SafetensorsInput,
+} from "./io/safetensors";
+export { parseNpy, serializeNpy, NpyError, type NpyArray, type NpyWriteDtype } from "./io/npy";
+export * from "./io/torch";
+export * from "./io/model-json";
