@@ -12,6 +12,7 @@ export * from "./heads";
 export * from "./sequence";
 export * from "./bptt";
 export * from "./gradcheck";
+export * from "./init";
 export { rnnStepForward, rnnStepBackward, rnnStepJacobian } from "./cells/rnn";
 export { gruStepForward, gruStepBackward, gruStepJacobian } from "./cells/gru";
 export { lstmStepForward, lstmStepBackward, lstmStepJacobian } from "./cells/lstm";

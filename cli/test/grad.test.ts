@@ -1,0 +1,110 @@
+// `rnnlab grad` end to end: the real binary on the PyTorch fixtures, and clean rejection of bad input.
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { serializeNpy } from "../../core/src/index";
+import { runCli } from "./run-cli";
+
+const FIX = "core/test/fixtures/torch";
+const flat = (v: unknown): number[] => (Array.isArray(v) ? v.flatMap(flat) : [v as number]);
+const relErr = (a: number[], b: number[]) => Math.max(...a.map((x, i) => Math.abs(x - b[i]) / Math.max(1, Math.abs(b[i]))));
+
+describe("rnnlab grad", () => {
+  for (const [c, extra] of [
+    ["lstm-mse-every-mean-long", ["--c0", `${FIX}/lstm-mse-every-mean-long/c0.npy`, "--on", "every"]],
+    ["gru-ce-every-mean", ["--loss", "ce", "--on", "every"]],
+    ["rnn-relu-mse-every-sum", ["--activation", "relu", "--on", "every", "--reduction", "sum"]],
+  ] as [string, string[]][]) {
+    it(`rnnlab grad --weights ${c}/model.safetensors matches torch autograd to 1e-10 under PyTorch's names`, () => {
+      const d = `${FIX}/${c}`;
+      const r = runCli(["grad", "--weights", `${d}/model.safetensors`, "--inputs", `${d}/x.npy`, "--targets", `${d}/y.npy`, "--h0", `${d}/h0.npy`, ...extra]);
+      expect(r.stderr).toBe("");
+      expect(r.code).toBe(0);
+      const out = JSON.parse(r.stdout);
+      const exp = JSON.parse(readFileSync(`${d}/expected.json`, "utf8"));
+      expect(Math.abs(out.loss - exp.loss_value) / Math.abs(exp.loss_value)).toBeLessThan(1e-10);
+      for (const [k, v] of Object.entries(exp.grads)) expect(relErr(flat(out.grads.torch[k]), flat(v)), k).toBeLessThan(1e-10);
+      expect(relErr(flat(out.dx), flat(exp.dx))).toBeLessThan(1e-10);
+      expect(relErr(flat(out.da0), flat(exp.dh0))).toBeLessThan(1e-10);
+      expect(out.ledger).toHaveLength(exp.T);
+      expect(Object.keys(out.grads.course)).toContain("Wya");
+      expect(out.nonFinite).toEqual([]);
+    });
+  }
+
+  it("rnnlab grad writes null for an exactly-zero ledger part, and --out writes the same JSON atomically", () => {
+    const d = `${FIX}/rnn-tanh-mse-last-mean`;
+    const dir = mkdtempSync(join(tmpdir(), "rnnlab-"));
+    const out = join(dir, "g.json");
+    const r = runCli(["grad", "--weights", `${d}/model.safetensors`, "--inputs", `${d}/x.npy`, "--targets", `${d}/y.npy`, "--out", out]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe("");
+    const j = JSON.parse(readFileSync(out, "utf8"));
+    expect(j.ledger[0].direct).toBeNull(); // the loss sits on the last step only
+    expect(j.ledger[j.T - 1].recurrent).toBeNull(); // nothing arrives from after the last step
+    expect(typeof j.ledger[0].total).toBe("number");
+  });
+
+  it("rnnlab grad with a seeded model and a reset-before GRU reports course names and no PyTorch names", () => {
+    const dir = mkdtempSync(join(tmpdir(), "rnnlab-"));
+    writeFileSync(join(dir, "x.npy"), serializeNpy(Array.from({ length: 12 }, (_, i) => Math.sin(i)), [4, 1, 3]));
+    writeFileSync(join(dir, "y.npy"), serializeNpy([0.5], [1, 1]));
+    const r = runCli(["grad", "--cell", "gru", "--hidden", "5", "--inputs", join(dir, "x.npy"), "--targets", join(dir, "y.npy")]);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.grads.torch).toBeNull();
+    expect(Object.keys(j.grads.course)).toEqual(["Wr", "Wu", "Wc", "br", "bu", "bc", "Wya", "by"]);
+    expect(j.model.gruVariant).toBe("reset-before");
+  });
+
+  const d = `${FIX}/lstm-mse-every-mean-long`;
+  const base = ["grad", "--weights", `${d}/model.safetensors`, "--inputs", `${d}/x.npy`, "--targets", `${d}/y.npy`, "--on", "every"];
+  const bad: [string, string[], RegExp][] = [
+    ["a missing weights file", ["grad", "--weights", "nope.safetensors", "--inputs", `${d}/x.npy`, "--targets", `${d}/y.npy`], /--weights: cannot read nope\.safetensors/],
+    ["a .npy given as weights", ["grad", "--weights", `${d}/x.npy`, "--inputs", `${d}/x.npy`, "--targets", `${d}/y.npy`], /--weights: .* is a \.npy array/],
+    ["an unknown cell", [...base, "--cell", "banana"], /--cell: "banana" .*rnn\|gru\|lstm/],
+    ["a cell that disagrees with the weights", [...base, "--cell", "gru"], /--cell is gru but .*LSTM/],
+    ["an unknown flag", [...base, "--bogus"], /unknown option '--bogus'/],
+    ["targets of the wrong shape", [...base.slice(0, -2)], /--targets has shape \(60, 2, 2\); .*must be \(2, 2\)/],
+    ["inputs whose I differs from the model's", ["grad", "--weights", `${FIX}/gru-mse-last-mean/model.safetensors`, "--inputs", `${d}/x.npy`, "--targets", `${d}/y.npy`], /--inputs: shape \(60, 2, 3\) has I = 3, but the model takes I = 4/],
+    ["h0 of the wrong shape", [...base, "--h0", `${d}/x.npy`], /--h0: shape \(60, 2, 3\); expected \(B, H\) = \(2, 8\)/],
+    ["a missing --targets", ["grad", "--inputs", `${d}/x.npy`], /--targets: \(missing\)/],
+    ["a loss that needs another output", [...base, "--loss", "bce", "--output", "identity"], /--output: identity does not go with --loss bce/],
+    ["a non-integer --hidden", ["grad", "--inputs", `${d}/x.npy`, "--targets", `${d}/y.npy`, "--hidden", "2.5"], /--hidden: "2.5" .*integer/],
+  ];
+  for (const [what, args, msg] of bad) {
+    it(`rnnlab grad rejects ${what} with exit code 2 and one line naming the field`, () => {
+      const r = runCli(args);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(msg);
+      expect(r.stderr.trim().split("\n")).toHaveLength(1);
+      expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+      expect(r.stdout).toBe("");
+    });
+  }
+
+  it("rnnlab grad rejects a NaN in the inputs, naming its index, and leaves no output file", () => {
+    const dir = mkdtempSync(join(tmpdir(), "rnnlab-"));
+    const x = Array.from({ length: 60 * 2 * 3 }, (_, i) => Math.cos(i));
+    x[3 * 6 + 1 * 3 + 2] = NaN;
+    writeFileSync(join(dir, "x.npy"), serializeNpy(x, [60, 2, 3]));
+    const out = join(dir, "g.json");
+    const r = runCli(["grad", "--weights", `${d}/model.safetensors`, "--inputs", join(dir, "x.npy"), "--targets", `${d}/y.npy`, "--on", "every", "--out", out]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--inputs: holds NaN at index \(3, 1, 2\)/);
+    expect(existsSync(out)).toBe(false);
+  });
+});
+
+describe("rnnlab demo", () => {
+  it("rnnlab demo --T 200 prints the ledger table for t = 1, 10, 100, 200 and the vanishing ratio", () => {
+    const r = runCli(["demo", "--T", "200", "--hidden", "8"]);
+    expect(r.code).toBe(0);
+    const rows = r.stdout.split("\n").filter((l) => /^\s+\d+\s+-?\d/.test(l)).map((l) => l.trim().split(/\s+/).map(Number));
+    expect(rows.map((x) => x[0])).toEqual([1, 10, 100, 200]);
+    // the tanh RNN's gradient at t = 1 is far smaller than at t = T
+    expect(rows[0][1]).toBeLessThan(rows[3][1] - 10);
+    expect(r.stdout).toMatch(/10\^-\d+\.\d of its size at t = 200/);
+  });
+});
