@@ -62,6 +62,10 @@ function runDemo(f: z.output<typeof demoSchema>): void {
   out.push("");
   out.push(`The gradient that reaches t = 1 is 10^${ratio("rnn")} of its size at t = ${T} in the tanh RNN and 10^${ratio("lstm")} in the`);
   out.push(`LSTM: the same shared weights, yet ${T - 1} step Jacobians multiplied together, as in a ${T}-layer network.`);
-  out.push(`With its forget gate biased open (bf + ${DEMO_FORGET_BIAS}, Γf ≈ ${(1 / (1 + Math.exp(-DEMO_FORGET_BIAS))).toFixed(4)}), the gradient that reaches t = 1 is 10^${ratio("lstmBf")} of its size at t = ${T}: the cell-state path does not fade.`);
+  const bf = first.lstmBf - last.lstmBf;
+  out.push(`With its forget gate biased open (bf + ${DEMO_FORGET_BIAS}, Γf ≈ ${(1 / (1 + Math.exp(-DEMO_FORGET_BIAS))).toFixed(4)}), the LSTM's gradient at t = 1 is ` +
+    `10^${bf.toFixed(1)} of its size at t = ${T}:`);
+  out.push(bf >= -1 ? "the cell-state path, c<t> = Γf⊙c<t-1> + ..., multiplies by factors near 1 and does not fade." :
+    "even the cell-state path fades at this length.");
   process.stdout.write(out.join("\n") + "\n");
 }
