@@ -37,12 +37,32 @@ export class ModelFileError extends Error {
   }
 }
 
-/** The model as a JSON-ready object (see the format above). */
+/** The model as a JSON-ready object (see the format above). JSON.stringify of it turns -0 into 0; modelToJSONText does not. */
 export function modelToJSON(model: Model, meta?: Record<string, unknown>): unknown {
   const L = paramLayout(model.config);
   const params: Record<string, { shape: number[]; data: number[] }> = {};
   for (const b of L.blocks) params[b.name] = { shape: [...b.shape], data: Array.from(model.params.subarray(b.offset, b.offset + b.size)) };
   return { format: MODEL_FORMAT, version: 1, config: model.config, params, ...(meta ? { meta } : {}) };
+}
+
+/**
+ * The model file's text. Unlike JSON.stringify, it keeps the sign of zero (-0 is written as `-0`,
+ * which JSON.parse reads back as -0), so text -> model is bitwise exact. Numbers use JS's shortest
+ * round-trip form.
+ */
+export function modelToJSONText(model: Model, meta?: Record<string, unknown>): string {
+  const L = paramLayout(model.config);
+  const num = (v: number) => (Object.is(v, -0) ? "-0" : String(v));
+  const blocks = L.blocks.map((b) => {
+    const parts: string[] = new Array(b.size);
+    for (let i = 0; i < b.size; i++) parts[i] = num(model.params[b.offset + i]);
+    return `${JSON.stringify(b.name)}:{"shape":${JSON.stringify(b.shape)},"data":[${parts.join(",")}]}`;
+  });
+  for (let i = 0; i < model.params.length; i++) {
+    if (!Number.isFinite(model.params[i])) throw new ModelFileError(`params[${i}] is ${model.params[i]}; a model file holds finite numbers only`);
+  }
+  const head = `{"format":"${MODEL_FORMAT}","version":1,"config":${JSON.stringify(model.config)},`;
+  return head + `"params":{${blocks.join(",")}}` + (meta ? `,"meta":${JSON.stringify(meta)}` : "") + "}\n";
 }
 
 /** Parses and validates a model file's text. Every parameter must be present, of the right shape, and finite. */
