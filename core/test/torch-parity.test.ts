@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { lossAndGrads } from "../src/bptt";
 import { parseNpy } from "../src/io/npy";
 import { parseSafetensors } from "../src/io/safetensors";
-import { modelFromStateDict, stateDictFromModel } from "../src/io/torch";
+import { modelFromStateDict, modelToSafetensors, stateDictFromModel } from "../src/io/torch";
 import { expandTargets, maskEvery, maskLast, type LossKind, type Reduction } from "../src/loss-spec";
 import type { Activation, OutputKind } from "../src/model";
 import { maxRelErr } from "./support/random-case";
@@ -56,5 +56,17 @@ describe("PyTorch parity", () => {
     const a = modelFromStateDict(st.tensors);
     const back = modelFromStateDict(stateDictFromModel(a.model.config, a.model.params, a.names));
     expect(maxRelErr(back.model.params, a.model.params)).toBe(0);
+  });
+});
+
+describe("modelToSafetensors", () => {
+  it("modelToSafetensors(model) parses back, through modelFromStateDict, to the same parameters bit for bit", () => {
+    for (const c of ["lstm-mse-last-mean", "gru-ce-every-mean", "rnn-tanh-mse-every-mean"]) {
+      const st = parseSafetensors(new Uint8Array(readFileSync(new URL(`${c}/model.safetensors`, dir))));
+      const a = modelFromStateDict(st.tensors);
+      const back = modelFromStateDict(parseSafetensors(modelToSafetensors(a.model, a.names)).tensors);
+      expect(back.model.config).toEqual(a.model.config);
+      expect(Array.from(back.model.params)).toEqual(Array.from(a.model.params));
+    }
   });
 });

@@ -14,6 +14,7 @@
  */
 import { makeConfig, type Activation, type CellKind, type GruVariant, type Model, type ModelConfig, type OutputKind } from "../model";
 import { paramLayout } from "../params";
+import { serializeSafetensors, type SafetensorsInput } from "./safetensors";
 
 /** A tensor as read from or written to a state_dict file. */
 export interface StateTensor {
@@ -221,4 +222,13 @@ export function stateDictFromModel(config: ModelConfig, data: Float64Array, name
     out.set(names.head + "bias", { shape: [O], data: data.slice(L.byName.by.offset, L.byName.by.offset + O) });
   }
   return out;
+}
+
+/**
+ * The model as a PyTorch-loadable safetensors file (float64 by default): `torch.load_state_dict` of a
+ * module with attributes `rnn` (nn.RNN/GRU/LSTM, one layer) and `head` (nn.Linear) accepts it.
+ */
+export function modelToSafetensors(model: Model, names: TorchNames = { rnn: "rnn.", head: "head." }, dtype: "F64" | "F32" = "F64"): Uint8Array {
+  const sd = stateDictFromModel(model.config, model.params, names);
+  return serializeSafetensors([...sd].map(([k, t]) => [k, { dtype, shape: t.shape, data: t.data }] as [string, SafetensorsInput]));
 }
