@@ -24,6 +24,7 @@
  */
 
 /** A parsed .npy array: descr as written in the file, shape, the file's order flag, values in C order. */
+import { halfToNumber } from "./half";
 export interface NpyArray {
   dtype: string;
   shape: number[];
@@ -80,15 +81,6 @@ const KINDS: Record<string, Kind> = {
   b1: { size: 1, read: (v, at) => v.getUint8(at) },
 };
 
-/** IEEE binary16 bits to its exact value (every half is a double). */
-function halfToNumber(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exp = (h >> 10) & 0x1f;
-  const frac = h & 0x3ff;
-  if (exp === 0) return sign * frac * 2 ** -24;
-  if (exp === 0x1f) return frac ? NaN : sign * Infinity;
-  return sign * (1024 + frac) * 2 ** (exp - 25);
-}
 
 /** Text for messages: JSON-quoted and cut to a readable length. */
 function show(s: string): string {

@@ -21,6 +21,7 @@
  */
 
 /** Element types the reader understands. */
+import { halfToNumber } from "./half";
 export type SafetensorsDtype = "F64" | "F32" | "F16" | "BF16" | "I64" | "I32";
 
 /** One decoded tensor: the file's dtype and shape, values widened to float64 in C order. */
@@ -311,15 +312,6 @@ function decodeInto(out: Float64Array, view: DataView, at: number, e: Entry): vo
   }
 }
 
-/** IEEE binary16 bits to its exact value (every half is a double). */
-function halfToNumber(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exp = (h >> 10) & 0x1f;
-  const frac = h & 0x3ff;
-  if (exp === 0) return sign * frac * 2 ** -24;
-  if (exp === 0x1f) return frac ? NaN : sign * Infinity;
-  return sign * (1024 + frac) * 2 ** (exp - 25);
-}
 
 const bf16Scratch = new DataView(new ArrayBuffer(4));
 
