@@ -7,6 +7,7 @@
 import { headBackward, headForward, lossValue } from "./heads";
 import { ensureLedger, type Ledger } from "./ledger";
 import type { LossSpec } from "./loss-spec";
+import { checkInt } from "./dims";
 import type { Model } from "./model";
 import { paramLayout, type ParamLayout } from "./params";
 import { makeGrads, sequenceBackward, sequenceForward, zeroGrads, type Grads } from "./sequence";
@@ -66,8 +67,49 @@ export function ensureWorkspace(ws: Workspace | null | undefined, model: Model, 
   return ws && ws.fits(model, T, B) ? ws : new Workspace(model, T, B, ws);
 }
 
-/** Forward pass and loss only (no backward). Returns the workspace, with ws.loss set. */
+/**
+ * Checks a batch against the model and the loss spec: integer T, B >= 1, every length, finite
+ * inputs, states and targets, class indices in range. Each error names the field. O(size).
+ */
+export function validateBatch(model: Model, batch: Batch, spec: LossSpec): void {
+  const { I, H, O, cell } = model.config;
+  const { T, B } = batch;
+  checkInt("T", T, 1);
+  checkInt("B", B, 1);
+  const lay = paramLayout(model.config);
+  if (model.params.length !== lay.size) throw new RangeError(`params has ${model.params.length} values; a ${cell} with I=${I}, H=${H}, O=${O} has ${lay.size}`);
+  const len = (name: string, a: ArrayLike<number> | null | undefined, n: number) => {
+    if (a && a.length !== n) throw new RangeError(`${name} has ${a.length} values, expected ${n}`);
+  };
+  len("x", batch.x, T * B * I);
+  len("a0", batch.a0, B * H);
+  if (cell === "lstm") len("c0", batch.c0, B * H);
+  len("targets", batch.targets, spec.loss === "ce" ? T * B : T * B * O);
+  len("mask", spec.mask, T);
+  checkFiniteArray("x", batch.x);
+  if (batch.a0) checkFiniteArray("a0", batch.a0);
+  if (cell === "lstm" && batch.c0) checkFiniteArray("c0", batch.c0);
+  for (let t = 0; t < T; t++) {
+    if (!spec.mask[t]) continue;
+    const per = spec.loss === "ce" ? B : B * O;
+    for (let i = t * per; i < (t + 1) * per; i++) {
+      const v = batch.targets[i];
+      if (!Number.isFinite(v)) throw new RangeError(`targets[${i}] is ${v}; targets must be finite`);
+      if (spec.loss === "ce" && !(Number.isInteger(v) && v >= 0 && v < O)) throw new RangeError(`targets[${i}] is ${v}; ce classes must be integers in [0, ${O - 1}]`);
+      if (spec.loss === "bce" && !(v >= 0 && v <= 1)) throw new RangeError(`targets[${i}] is ${v}; bce targets must lie in [0, 1]`);
+    }
+  }
+  if (spec.loss === "bce" && model.config.output !== "sigmoid") throw new RangeError(`loss bce needs output sigmoid, got ${model.config.output}`);
+  if (spec.loss === "ce" && model.config.output !== "softmax") throw new RangeError(`loss ce needs output softmax, got ${model.config.output}`);
+}
+
+function checkFiniteArray(name: string, a: ArrayLike<number>): void {
+  for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) throw new RangeError(`${name}[${i}] is ${a[i]}; it must be finite`);
+}
+
+/** Forward pass and loss only (no backward). Validates the batch. Returns the workspace, with ws.loss set. */
 export function forwardLoss(ws: Workspace | null, model: Model, batch: Batch, spec: LossSpec): Workspace {
+  validateBatch(model, batch, spec);
   const w = ensureWorkspace(ws, model, batch.T, batch.B);
   const { config, params } = model;
   sequenceForward(w.tape, params, w.layout, batch.x, batch.a0 ?? null, batch.c0 ?? null);

@@ -17,7 +17,7 @@ import { gruStepBackward, gruStepForward } from "./cells/gru";
 import { lstmStepBackward, lstmStepForward } from "./cells/lstm";
 import { rnnStepBackward, rnnStepForward } from "./cells/rnn";
 import type { Ledger } from "./ledger";
-import { addColumnSums, dot, fillRows, gemmNN, gemmNT, gemmTN, log10Norm, LOG10_2, maxAbs, pow2 } from "./linalg";
+import { addColumnSums, fillRows, gemmNN, gemmNT, gemmTN, log10Norm, LOG10_2, maxAbs, pow2 } from "./linalg";
 import type { ModelConfig } from "./model";
 import type { ParamLayout } from "./params";
 import type { Tape } from "./tape";
@@ -59,10 +59,11 @@ export function zeroGrads(g: Grads): void {
 export function sequenceForward(tape: Tape, P: Float64Array, L: ParamLayout, x: Float64Array, a0: Float64Array | null, c0: Float64Array | null): void {
   const { T, B, G, config: { cell, H, I } } = tape;
   const n = B * H;
-  if (a0) tape.a.set(a0.length === n ? a0 : a0.subarray(0, n), 0);
+  // a0 and c0 hold exactly B·H values (validated by the callers' entry points)
+  if (a0) tape.a.set(a0, 0);
   else tape.a.fill(0, 0, n);
   if (cell === "lstm") {
-    if (c0) tape.c.set(c0.length === n ? c0 : c0.subarray(0, n), 0);
+    if (c0) tape.c.set(c0, 0);
     else tape.c.fill(0, 0, n);
   }
   // Hoisted input projection for all T·B rows at once: pre = b + x·W_xᵀ.
@@ -276,35 +277,52 @@ function log10NormLstmDc(tape: Tape, t: number, k: number): number {
 /**
  * log10‖Σ_b gA_b ⊗ ain_b‖_F for step t, where gA is the gradient of each gate block's a-side
  * pre-activation and ain its a-side input. ‖Σ_b u_b v_bᵀ‖² = Σ_{b,b'} (u_b·u_b')(v_b·v_b'), so no
- * (G·H, H) matrix is formed. Uses the scaled dpre (before conversion), offset by k·log10 2.
+ * (G·H, H) matrix is formed. Uses the scaled dpre (before conversion), offset by k·log10 2. Both
+ * sides are divided by their largest entry first, so states near 1e±300 neither overflow nor underflow.
  */
 function log10RecurrentWeightGradNorm(tape: Tape, t: number, k: number): number {
   const { B, G, config: { cell, H, gruVariant } } = tape;
   const GH = G * H;
   const pOff = (t - 1) * B * GH, aOff = (t - 1) * B * H;
-  let s: number;
+  // one or two (rows, right-vector) groups, each as log10 of its squared norm
+  let l1: number, l2 = -Infinity;
   if (cell !== "gru") {
-    s = gramNormSq(tape.dpre, pOff, GH, GH, tape.a, aOff, H, H, B);
+    l1 = log10GramNormSq(tape.dpre, pOff, GH, GH, tape.a, aOff, H, H, B);
   } else {
-    s = gramNormSq(tape.dpre, pOff, GH, 2 * H, tape.a, aOff, H, H, B);
-    if (gruVariant === "reset-before") s += gramNormSq(tape.dpre, pOff + 2 * H, GH, H, tape.aux, aOff, H, H, B);
-    else s += gramNormSq(tape.dhn, aOff, H, H, tape.a, aOff, H, H, B);
+    l1 = log10GramNormSq(tape.dpre, pOff, GH, 2 * H, tape.a, aOff, H, H, B);
+    l2 = gruVariant === "reset-before"
+      ? log10GramNormSq(tape.dpre, pOff + 2 * H, GH, H, tape.aux, aOff, H, H, B)
+      : log10GramNormSq(tape.dhn, aOff, H, H, tape.a, aOff, H, H, B);
   }
-  if (!(s > 0)) return s !== s ? NaN : -Infinity;
-  return 0.5 * Math.log10(s) + k * LOG10_2;
+  if (l1 !== l1 || l2 !== l2) return NaN;
+  const mx = Math.max(l1, l2);
+  if (mx === -Infinity) return -Infinity;
+  const s = Math.pow(10, l1 - mx) + Math.pow(10, l2 - mx);
+  return 0.5 * (mx + Math.log10(s)) + k * LOG10_2;
 }
 
-function gramNormSq(U: Float64Array, uOff: number, ldu: number, nu: number, V: Float64Array, vOff: number, ldv: number, nv: number, B: number): number {
+/** log10 Σ_{b,b'} (u_b·u_b')(v_b·v_b') over B rows of U (ld ldu, nu used) and V, with both sides prescaled. */
+function log10GramNormSq(U: Float64Array, uOff: number, ldu: number, nu: number, V: Float64Array, vOff: number, ldv: number, nv: number, B: number): number {
+  let mu = 0, mv = 0;
+  for (let b = 0; b < B; b++) {
+    mu = Math.max(mu, maxAbs(U, uOff + b * ldu, nu));
+    mv = Math.max(mv, maxAbs(V, vOff + b * ldv, nv));
+  }
+  if (mu !== mu || mv !== mv) return NaN;
+  if (mu === 0 || mv === 0) return -Infinity;
+  if (!(mu < Infinity && mv < Infinity)) return Infinity;
+  const su = 1 / mu, sv = 1 / mv;
   let s = 0;
   for (let b = 0; b < B; b++) {
     for (let c = 0; c < B; c++) {
-      const uu = dot(U, uOff + b * ldu, U, uOff + c * ldu, nu);
+      let uu = 0;
+      for (let i = 0; i < nu; i++) uu += U[uOff + b * ldu + i] * su * (U[uOff + c * ldu + i] * su);
       if (uu === 0) continue;
-      s += uu * dot(V, vOff + b * ldv, V, vOff + c * ldv, nv);
+      let vv = 0;
+      for (let i = 0; i < nv; i++) vv += V[vOff + b * ldv + i] * sv * (V[vOff + c * ldv + i] * sv);
+      s += uu * vv;
     }
   }
-  return s;
+  if (!(s > 0)) return -Infinity;
+  return Math.log10(s) + 2 * Math.log10(mu) + 2 * Math.log10(mv);
 }
-
-
-

@@ -52,11 +52,14 @@ export class Tape {
     this.sx = new Float64Array(B * Math.max(I, H));
   }
 
-  /** True when this tape serves a model with `config` at (T, B) without reallocating. */
+  /**
+   * True when this tape serves a model with `config` at (T, B) without reallocating. The vanilla
+   * steps read the activation from the tape's config, so a different activation needs a new tape.
+   */
   fits(config: ModelConfig, T: number, B: number): boolean {
     const c = this.config;
     return this.T === T && this.B === B && c.cell === config.cell && c.H === config.H && c.I === config.I &&
-      (c.cell !== "gru" || c.gruVariant === config.gruVariant);
+      (c.cell !== "rnn" || c.activation === config.activation) && (c.cell !== "gru" || c.gruVariant === config.gruVariant);
   }
 }
 

@@ -107,6 +107,17 @@ describe("ensureTape", () => {
     expect(ensureTape(tape, { ...base, gruVariant: "reset-after" }, 5, 2)).toBe(tape); // ignored by the lstm
   });
 
+  it("lossAndGrads(ws, model with another activation) does not reuse the old activation (regression)", () => {
+    const rng = new Rng(2);
+    const tanh = randomModel(makeConfig({ cell: "rnn", I: 2, H: 3, O: 1 }), rng);
+    const ident = { config: { ...tanh.config, activation: "identity" as const }, params: tanh.params };
+    const batch = randomBatch(tanh.config, 4, 2, "mse", rng);
+    const spec = { loss: "mse" as const, reduction: "mean" as const, mask: maskEvery(4) };
+    const fresh = lossAndGrads(null, ident, batch, spec).loss;
+    const ws = lossAndGrads(null, tanh, batch, spec);
+    expect(lossAndGrads(ws, ident, batch, spec).loss).toBe(fresh);
+  });
+
   it("ensureTape(tape, …) allocates a new tape when T, B, I, H, the cell or (for the gru) the variant differs", () => {
     const tape = ensureTape(undefined, base, 5, 2);
     const other: [string, Tape][] = [
