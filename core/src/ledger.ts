@@ -42,16 +42,26 @@ export function ensureLedger(ledger: Ledger | null | undefined, T: number): Ledg
   return ledger && ledger.T === T ? ledger : new Ledger(T);
 }
 
-/** A JSON-friendly copy: -Infinity (an exactly zero part) becomes null, since JSON has no -Infinity. */
-export function ledgerToJSON(l: Ledger, cell: boolean): Record<string, (number | null)[]> {
-  const conv = (a: Float64Array) => Array.from(a, (v) => (Number.isFinite(v) ? v : null));
-  const out: Record<string, (number | null)[]> = {
-    direct: conv(l.direct),
-    recurrent: conv(l.recurrent),
-    total: conv(l.total),
-    dx: conv(l.dx),
-    dWaa: conv(l.dWaa),
-  };
-  if (cell) out.cell = conv(l.cell);
+/** One ledger record per step for JSON: -Infinity (an exactly zero part) becomes null, as JSON has no -Infinity. */
+export interface LedgerRecord {
+  t: number;
+  direct: number | null;
+  recurrent: number | null;
+  total: number | null;
+  dWaa: number | null;
+  dx: number | null;
+  /** LSTM only */
+  dc?: number | null;
+}
+
+/** The ledger as JSON-ready records, t = 1..T. NaN stays NaN (and JSON.stringify writes it as null: check first). */
+export function ledgerRecords(l: Ledger, lstm: boolean): LedgerRecord[] {
+  const v = (n: number) => (n === -Infinity ? null : n);
+  const out: LedgerRecord[] = new Array(l.T);
+  for (let i = 0; i < l.T; i++) {
+    const r: LedgerRecord = { t: i + 1, direct: v(l.direct[i]), recurrent: v(l.recurrent[i]), total: v(l.total[i]), dWaa: v(l.dWaa[i]), dx: v(l.dx[i]) };
+    if (lstm) r.dc = v(l.cell[i]);
+    out[i] = r;
+  }
   return out;
 }
