@@ -168,13 +168,29 @@ function jacobiSweeps(Y: Float64Array, ell: Float64Array, n: number, tol: number
         const tau = (sgn * 2 * Math.abs(C)) / (Math.abs(D) + Math.sqrt(D * D + 4 * rho2 * C * C));
         const cs = 1 / Math.sqrt(1 + rho2 * tau * tau);
         const a = rho2 * tau;
+        // norms of the rotated directions, so the rotation and the renormalization are one pass:
+        //   ‖y_i - a·y_j‖² = A - 2aC + a²Bv,   ‖τ·y_i + y_j‖² = τ²A + 2τC + Bv
+        const ni = Math.sqrt(Math.max(0, A - 2 * a * C + a * a * Bv));
+        const nj = Math.sqrt(Math.max(0, tau * tau * A + 2 * tau * C + Bv));
+        if (!(ni > 0 && nj > 0 && ni < Infinity && nj < Infinity)) {
+          // degenerate (a column collapsed to 0): rotate plainly and renormalize from the data
+          for (let r = 0; r < n; r++) {
+            const yi = Y[io + r], yj = Y[jo + r];
+            Y[io + r] = cs * (yi - a * yj);
+            Y[jo + r] = cs * (tau * yi + yj);
+          }
+          normalizeColumn(Y, i, n, ell);
+          normalizeColumn(Y, j, n, ell);
+          continue;
+        }
+        const si = 1 / ni, sj = 1 / nj;
         for (let r = 0; r < n; r++) {
           const yi = Y[io + r], yj = Y[jo + r];
-          Y[io + r] = cs * (yi - a * yj);
-          Y[jo + r] = cs * (tau * yi + yj);
+          Y[io + r] = (yi - a * yj) * si;
+          Y[jo + r] = (tau * yi + yj) * sj;
         }
-        normalizeColumn(Y, i, n, ell);
-        normalizeColumn(Y, j, n, ell);
+        ell[i] += Math.log2(cs * ni);
+        ell[j] += Math.log2(cs * nj);
       }
     }
     if (!rotated) return sweep;
