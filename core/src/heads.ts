@@ -24,18 +24,29 @@ export function lossDenominator(spec: LossSpec, B: number, O: number): number {
 }
 
 /**
+ * The steps a head call covers, for segmented passes (checkpointed BPTT): steps from..to, with a<t>
+ * read at (t - shift)·B·H of the states array and dJ/da<t> written at (t - shift - 1)·B·H. The
+ * default is every step of an array holding all of them: { from: 1, to: T, shift: 0 }.
+ */
+export interface HeadRange {
+  from: number;
+  to: number;
+  shift: number;
+}
+
+/**
  * z and yhat (T, B, O) at the masked steps, from the states a (T+1, B, H). Overwrites those steps of
  * z and yhat; leaves the others untouched.
  */
 export function headForward(z: Float64Array, yhat: Float64Array, config: ModelConfig, P: Float64Array, L: ParamLayout,
-  a: Float64Array, T: number, B: number, mask: Uint8Array): void {
+  a: Float64Array, T: number, B: number, mask: Uint8Array, range: HeadRange = { from: 1, to: T, shift: 0 }): void {
   const { H, O, output } = config;
   const Wya = L.byName.Wya.offset, by = L.byName.by.offset;
-  for (let t = 1; t <= T; t++) {
+  for (let t = range.from; t <= range.to; t++) {
     if (!mask[t - 1]) continue;
     const zo = (t - 1) * B * O;
     fillRows(z, zo, B, P, by, O);
-    gemmNT(z, zo, O, a, t * B * H, H, P, Wya, H, B, O, H);
+    gemmNT(z, zo, O, a, (t - range.shift) * B * H, H, P, Wya, H, B, O, H);
     for (let b = 0; b < B; b++) {
       const o = zo + b * O;
       if (output === "identity") for (let j = 0; j < O; j++) yhat[o + j] = z[o + j];
@@ -81,16 +92,17 @@ export function lossValue(z: Float64Array, yhat: Float64Array, targets: Float64A
 /**
  * Backward through the readout. Writes dz = dJ/dz<t> into dz (T, B, O) and daDirect = Wyaᵀ·dz<t>
  * (T, B, H) at the masked steps, and zeros daDirect elsewhere (overwrites both). Accumulates dWya and
- * dby into dparams.
+ * dby into dparams, visiting t from the last step down (the order every weight gradient uses).
  */
 export function headBackward(dparams: Float64Array, daDirect: Float64Array, dz: Float64Array,
   config: ModelConfig, P: Float64Array, L: ParamLayout, a: Float64Array,
-  z: Float64Array, yhat: Float64Array, targets: Float64Array, spec: LossSpec, T: number, B: number): void {
+  z: Float64Array, yhat: Float64Array, targets: Float64Array, spec: LossSpec, T: number, B: number,
+  range: HeadRange = { from: 1, to: T, shift: 0 }): void {
   const { H, O, output } = config;
   const inv = 1 / lossDenominator(spec, B, O);
   const Wya = L.byName.Wya.offset, by = L.byName.by.offset;
-  daDirect.fill(0, 0, T * B * H);
-  for (let t = 1; t <= T; t++) {
+  daDirect.fill(0, (range.from - range.shift - 1) * B * H, (range.to - range.shift) * B * H);
+  for (let t = range.to; t >= range.from; t--) {
     if (!spec.mask[t - 1]) continue;
     const zo = (t - 1) * B * O;
     for (let b = 0; b < B; b++) {
@@ -111,8 +123,8 @@ export function headBackward(dparams: Float64Array, daDirect: Float64Array, dz: 
         for (let j = 0; j < O; j++) dz[o + j] = (yhat[o + j] - (j === c ? 1 : 0)) * inv;
       }
     }
-    gemmTN(dparams, Wya, H, dz, zo, O, a, t * B * H, H, O, H, B);
+    gemmTN(dparams, Wya, H, dz, zo, O, a, (t - range.shift) * B * H, H, O, H, B);
     addColumnSums(dparams, by, dz, zo, O, B, O);
-    gemmNN(daDirect, (t - 1) * B * H, H, dz, zo, O, P, Wya, H, B, H, O);
+    gemmNN(daDirect, (t - range.shift - 1) * B * H, H, dz, zo, O, P, Wya, H, B, H, O);
   }
 }

@@ -91,6 +91,23 @@ export interface BackwardOptions {
   carry?: boolean;
   /** ledger index of this tape's step 1 (for segments); default 0 */
   ledgerOffset?: number;
+  /** the lowest step of the tape to backpropagate into; default 1 (truncated BPTT stops higher) */
+  from?: number;
+  /** the step the backward pass starts at; default T */
+  to?: number;
+  /** only steps t > directFrom receive their direct (loss) gradient; default from - 1 (all of them) */
+  directFrom?: number;
+  /**
+   * add the gradient that reaches a<from-1> into grads.da0 (and dc0); default true. When from > 1
+   * (a truncated window) it is never added: it is what truncation cuts, and `cut` reports its size.
+   */
+  initialState?: boolean;
+}
+
+/** What a backward pass reports besides the gradients. */
+export interface BackwardReport {
+  /** log10‖dJ/da<from-1>‖ (for the LSTM, of [dJ/da; dJ/dc]) carried out of the window: dropped when from > 1 */
+  cut: number;
 }
 
 const HI = 2 ** 400;
@@ -105,7 +122,7 @@ const LO = 2 ** -400;
 export function sequenceBackward(
   grads: Grads, tape: Tape, P: Float64Array, L: ParamLayout, x: Float64Array,
   daDirect: Float64Array, ledger: Ledger | null, opts: BackwardOptions = {},
-): void {
+): BackwardReport {
   const { T, B, G, config } = tape;
   const { cell, H, I } = config;
   const n = B * H;
@@ -113,21 +130,23 @@ export function sequenceBackward(
   const g = tape.g, gc = tape.gc;
   const lstm = cell === "lstm";
   const lo = opts.ledgerOffset ?? 0;
+  const from = opts.from ?? 1, to = opts.to ?? T;
+  const directFrom = opts.directFrom ?? from - 1;
   let k = 0;
   if (opts.carry) k = tape.gExp;
   else {
     g.fill(0);
     gc.fill(0);
   }
-  for (let t = T; t >= 1; t--) {
+  for (let t = to; t >= from; t--) {
     const dOff = (t - 1) * n;
     const li = lo + t - 1;
     if (ledger) {
-      ledger.direct[li] = log10Norm(daDirect, dOff, n);
+      ledger.direct[li] = t > directFrom ? log10Norm(daDirect, dOff, n) : -Infinity;
       ledger.recurrent[li] = log10Norm(g, 0, n, k);
     }
     // total = recurrent + direct, at the carried scale
-    if (maxAbs(daDirect, dOff, n) > 0) {
+    if (t > directFrom && maxAbs(daDirect, dOff, n) > 0) {
       if (k < 0) {
         // The recurrent part is tiny next to a loss term: return to the plain scale (it may underflow,
         // exactly as in plain float64).
@@ -172,11 +191,20 @@ export function sequenceBackward(
     }
   }
   tape.gExp = k;
-  const s = pow2Safe(k);
-  for (let i = 0; i < n; i++) grads.da0[i] += mulScale(g[i], s, k);
-  if (lstm) for (let i = 0; i < n; i++) grads.dc0[i] += mulScale(gc[i], s, k);
-  accumulateParamGrads(grads.dparams, tape, L, x, 1, T);
-  accumulateInputGrads(grads.dx, tape, P, L, 1, T);
+  let cut = log10Norm(g, 0, n, k);
+  if (lstm) {
+    const cc = log10Norm(gc, 0, n, k);
+    const mx = Math.max(cut, cc);
+    if (mx > -Infinity && mx < Infinity) cut = mx + 0.5 * Math.log10(10 ** (2 * (cut - mx)) + 10 ** (2 * (cc - mx)));
+  }
+  if (from === 1 && opts.initialState !== false) {
+    const s = pow2Safe(k);
+    for (let i = 0; i < n; i++) grads.da0[i] += mulScale(g[i], s, k);
+    if (lstm) for (let i = 0; i < n; i++) grads.dc0[i] += mulScale(gc[i], s, k);
+  }
+  accumulateParamGrads(grads.dparams, tape, L, x, from, to);
+  accumulateInputGrads(grads.dx, tape, P, L, from, to);
+  return { cut };
 }
 
 /**
