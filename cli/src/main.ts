@@ -3,6 +3,7 @@
  * User errors print one line and exit with code 2; there is no stack trace unless RNNLAB_DEBUG=1.
  */
 import { Command, CommanderError } from "commander";
+import { analyzeCommand } from "./commands/analyze";
 import { gradCommand } from "./commands/grad";
 import { demoCommand } from "./commands/demo";
 import { UsageError } from "./errors";
@@ -12,7 +13,7 @@ export function buildProgram(): Command {
     .description("exact backpropagation through time for RNN, GRU and LSTM, and why the gradient vanishes")
     .showHelpAfterError(false)
     .exitOverride();
-  for (const c of [gradCommand(), demoCommand()]) program.addCommand(c.exitOverride());
+  for (const c of [gradCommand(), analyzeCommand(), demoCommand()]) program.addCommand(c.exitOverride());
   return program;
 }
 

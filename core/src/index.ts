@@ -23,3 +23,16 @@ export {
 export { parseNpy, serializeNpy, NpyError, type NpyArray, type NpyWriteDtype } from "./io/npy";
 export * from "./io/torch";
 export * from "./io/model-json";
+export * from "./tbptt";
+export * from "./checkpointed";
+export * from "./analysis/step-jacobian";
+export * from "./analysis/jacobian-products";
+export * from "./analysis/lyapunov";
+export * from "./analysis/pascanu";
+export * from "./analysis/lag-split";
+export * from "./analysis/deep-twin";
+export * from "./analysis/gates";
+export * from "./train/optimizers";
+export * from "./train/clip";
+export * from "./train/trainer";
+export * from "./tasks/index";
