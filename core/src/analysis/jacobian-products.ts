@@ -19,7 +19,7 @@
  *   y_i ← cs·(y_i - ρ²τ·y_j)   (scale 2^ℓ_i)        y_j ← cs·(τ·y_i + y_j)   (scale 2^ℓ_j)
  * which is the textbook c·col_i - s·col_j, s·col_i + c·col_j with every power of ρ made explicit.
  */
-import { gemmNN } from "../linalg";
+import { gemmNTBlocked } from "../linalg";
 import type { Model } from "../model";
 import { paramLayout } from "../params";
 import type { Tape } from "../tape";
@@ -78,6 +78,7 @@ export function jacobianProducts(model: Model, tape: Tape, opts: JacobianProduct
   if (!(Number.isInteger(reorth) && reorth >= 1)) throw new RangeError(`reorth must be an integer >= 1, got ${reorth}`);
 
   const J = new Float64Array(n * n);
+  const JT = new Float64Array(n * n);
   // U and Y are stored column-major (column j at j·n) so that column operations are contiguous.
   let U = new Float64Array(n * n);
   let Y = new Float64Array(n * n);
@@ -97,9 +98,10 @@ export function jacobianProducts(model: Model, tape: Tape, opts: JacobianProduct
   record(res, T, ell, n, m, sorted);
   for (let k = T; k >= 1; k--) {
     stepJacobian(J, tape, P, L, k, b);
-    // Y = Jᵀ·U. Stored column-major, Y is the row-major matrix Yᵀ = Uᵀ·J: one GEMM.
+    // Y = Jᵀ·U. Stored column-major, Y is the row-major matrix Yᵀ = Uᵀ·J = Uᵀ·(Jᵀ)ᵀ: one blocked GEMM.
+    for (let r = 0; r < n; r++) for (let c = 0; c < n; c++) JT[c * n + r] = J[r * n + c];
     Y.fill(0);
-    gemmNN(Y, 0, n, U, 0, n, J, 0, n, n, n, n);
+    gemmNTBlocked(Y, 0, n, U, 0, n, JT, 0, n, n, n, n);
     for (let j = 0; j < n; j++) normalizeColumn(Y, j, n, ell);
     if ((k - 1) % reorth === 0) {
       res.sweeps += jacobiSweeps(Y, ell, n, tol, order);
