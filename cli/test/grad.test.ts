@@ -108,3 +108,34 @@ describe("rnnlab demo", () => {
     expect(r.stdout).toMatch(/10\^-\d+\.\d of its size at t = 200/);
   });
 });
+
+describe("rnnlab analyze", () => {
+  it("rnnlab analyze on a seeded tanh RNN writes the JSON report whose parts agree with each other", () => {
+    const dir = mkdtempSync(join(tmpdir(), "rnnlab-"));
+    const out = join(dir, "a.json");
+    const r = runCli(["analyze", "--cell", "rnn", "--hidden", "6", "--T", "300", "--lyapunov", "6", "--svd", "3", "--out", out]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/lyapunov\s+lambda1 = -?\d/);
+    const j = JSON.parse(readFileSync(out, "utf8"));
+    expect(j.ledger).toHaveLength(300);
+    expect(j.jacobian.log10Spectral).toHaveLength(301);
+    expect(j.jacobian.log10Singular[0]).toHaveLength(3);
+    expect(j.lyapunov.exponents).toHaveLength(6);
+    expect(j.pascanu.log10Bound).toHaveLength(300);
+    // Pascanu's bound holds: ‖∂a<T>/∂a<k>‖ ≤ (γλ1)^(T-k)
+    for (let k = 1; k < 300; k += 37) expect(j.jacobian.log10Spectral[k]).toBeLessThanOrEqual(j.pascanu.log10Bound[k - 1] + 1e-9);
+    // the long-run slope of the product norm is the top Lyapunov exponent (log10 per step), within 10%
+    const slope = (j.jacobian.log10Spectral[0] - j.jacobian.log10Spectral[200]) / 200;
+    expect(Math.abs(slope - j.lyapunov.log10PerStep[0])).toBeLessThan(0.1 * Math.abs(j.lyapunov.log10PerStep[0]) + 0.01);
+    // the twin's per-layer gradients are the ledger's per-step dWaa
+    expect(j.twin.maxAbsLog10DiffVsLedger).toBeLessThan(1e-9);
+    expect(j.lagSplit.log10Lag.length).toBe(256);
+  });
+
+  it("rnnlab analyze rejects --lyapunov larger than the state size with exit 2", () => {
+    const r = runCli(["analyze", "--cell", "gru", "--hidden", "4", "--T", "20", "--lyapunov", "9"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--lyapunov: 9 exceeds the state size n = 4/);
+  });
+});
