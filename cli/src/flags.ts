@@ -5,9 +5,9 @@
 import { z } from "zod";
 import { UsageError } from "./errors";
 
-/** camelCase option key -> --kebab-case flag */
+/** camelCase option key -> --kebab-case flag ("clipNorm" -> "--clip-norm"; a one-letter key such as "T" stays "--T") */
 export function flagName(key: string): string {
-  return "--" + key.replace(/[A-Z]/g, (c) => "-" + c.toLowerCase());
+  return "--" + (key.length === 1 ? key : key.replace(/[A-Z]/g, (c) => "-" + c.toLowerCase()));
 }
 
 /** Validates commander's option object against a schema; throws UsageError naming the flag. */

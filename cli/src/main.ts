@@ -5,6 +5,7 @@
 import { Command, CommanderError } from "commander";
 import { analyzeCommand } from "./commands/analyze";
 import { gradCommand } from "./commands/grad";
+import { sampleCommand, trainCommand } from "./commands/train";
 import { demoCommand } from "./commands/demo";
 import { UsageError } from "./errors";
 
@@ -13,14 +14,14 @@ export function buildProgram(): Command {
     .description("exact backpropagation through time for RNN, GRU and LSTM, and why the gradient vanishes")
     .showHelpAfterError(false)
     .exitOverride();
-  for (const c of [gradCommand(), analyzeCommand(), demoCommand()]) program.addCommand(c.exitOverride());
+  for (const c of [gradCommand(), analyzeCommand(), trainCommand(), sampleCommand(), demoCommand()]) program.addCommand(c.exitOverride());
   return program;
 }
 
-export function main(argv: string[]): number {
+export async function main(argv: string[]): Promise<number> {
   try {
-    buildProgram().parse(argv, { from: "user" });
-    return 0;
+    await buildProgram().parseAsync(argv, { from: "user" });
+    return typeof process.exitCode === "number" ? process.exitCode : 0;
   } catch (e) {
     if (e instanceof CommanderError) {
       // --help and --version exit through here with code 0; a bare `rnnlab` shows the help and is a usage error
@@ -43,4 +44,4 @@ process.stdout.on("error", (e: NodeJS.ErrnoException) => {
   throw e;
 });
 
-process.exitCode = main(process.argv.slice(2));
+process.exitCode = await main(process.argv.slice(2));

@@ -55,3 +55,4 @@ export function makeTask(taskName: TaskName | (string & {}), opts: TaskOptions):
     case "latch": return makeLatchTask(T, { infoSteps: opts.infoSteps, noiseVariance: opts.noiseVariance });
   }
 }
+export * from "./sample-name";

@@ -1,0 +1,214 @@
+/**
+ * `rnnlab train`: train a cell on one of the literature's tasks. Writes DIR/metrics.jsonl (one JSON
+ * line per step), DIR/model.json at the end, and DIR/checkpoint.json (atomically) every --save-every
+ * steps and on SIGINT/SIGTERM; --resume continues from the checkpoint bit-identically.
+ * `rnnlab sample`: draw names from a trained char-LM.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync, appendFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { Command } from "commander";
+import { z } from "zod";
+import {
+  CELL_KINDS, INIT_KINDS, initModel, makeConfig, makeTask, modelFromJSONText, modelToJSONText, NonFiniteGradientError,
+  OPTIMIZER_KINDS, Rng, sampleName, TASK_NAMES, Trainer,
+  type CharLmTask, type OptimizerSpec, type Task, type TrainerConfig, type TrainerState,
+} from "../../../core/src/index";
+import { UsageError } from "../errors";
+import { readBytes, writeFileAtomic } from "../files";
+import { enumFlag, intFlag, numberText, parseFlags } from "../flags";
+
+const trainSchema = z.object({
+  task: enumFlag(TASK_NAMES).default("adding"),
+  cell: enumFlag(CELL_KINDS).default("lstm"),
+  T: intFlag(1, 1_000_000).default(50),
+  hidden: intFlag(1, 4096).default(32),
+  batch: intFlag(1, 4096).default(20),
+  steps: intFlag(1, 100_000_000).default(500),
+  optimizer: enumFlag(OPTIMIZER_KINDS).default("rmsprop"),
+  lr: numberText.refine((v) => v > 0, "expected a learning rate > 0").default(1e-3),
+  clipNorm: numberText.refine((v) => v > 0, "expected a threshold > 0").optional(),
+  clipValue: numberText.refine((v) => v > 0, "expected a threshold > 0").optional(),
+  clipTensorNorm: numberText.refine((v) => v > 0, "expected a threshold > 0").optional(),
+  seed: intFlag(0, 2 ** 32 - 1).default(1),
+  init: enumFlag(INIT_KINDS).default("pytorch"),
+  forgetBias: numberText.default(0),
+  bptt: enumFlag(["full", "tbptt", "checkpoint"] as const).default("full"),
+  k1: intFlag(1, 1_000_000).optional(),
+  k2: intFlag(1, 1_000_000).optional(),
+  checkpointK: intFlag(1, 1_000_000).optional(),
+  onNonfinite: enumFlag(["stop", "skip"] as const).default("stop"),
+  saveEvery: intFlag(1, 100_000_000).default(100),
+  resume: z.boolean().default(false),
+  quiet: z.boolean().default(false),
+  out: z.string().default("out/train"),
+});
+type TrainFlags = z.output<typeof trainSchema>;
+
+/** The names corpus for char-lm: the `pokemon` npm package's English names. */
+function pokemonNames(): string[] {
+  const require = createRequire(import.meta.url);
+  return require("pokemon/data/en.json") as string[];
+}
+
+function buildTask(f: TrainFlags): Task {
+  try {
+    return makeTask(f.task, { T: f.T, corpus: f.task === "char-lm" ? pokemonNames() : undefined });
+  } catch (e) {
+    if (e instanceof RangeError) throw new UsageError(`--task ${f.task}: ${e.message}`);
+    throw e;
+  }
+}
+
+export function trainCommand(): Command {
+  return new Command("train")
+    .description("train an RNN, GRU or LSTM on a long-dependency task; metrics.jsonl, model.json and resumable checkpoints")
+    .option("--task <name>", TASK_NAMES.join("|"), "adding")
+    .option("--cell <kind>", "rnn|gru|lstm", "lstm")
+    .option("--T <steps>", "sequence length (the delay for copy, L for temporal-order; unused by char-lm)", "50")
+    .option("--hidden <H>", "hidden size", "32")
+    .option("--batch <B>", "batch size (char-lm: 1)", "20")
+    .option("--steps <n>", "training steps", "500")
+    .option("--optimizer <kind>", OPTIMIZER_KINDS.join("|"), "rmsprop")
+    .option("--lr <x>", "learning rate", "1e-3")
+    .option("--clip-norm <x>", "clip by global norm, as torch.nn.utils.clip_grad_norm_")
+    .option("--clip-value <x>", "clip each entry to [-x, x], as torch.nn.utils.clip_grad_value_")
+    .option("--clip-tensor-norm <x>", "clip each tensor's norm, as Keras clipnorm")
+    .option("--seed <n>", "seed of the weights and the batches", "1")
+    .option("--init <kind>", INIT_KINDS.join("|"), "pytorch")
+    .option("--forget-bias <b>", "LSTM: added to bf at init", "0")
+    .option("--bptt <mode>", "full|tbptt|checkpoint", "full")
+    .option("--k1 <n>", "tbptt: steps per segment (default T)")
+    .option("--k2 <n>", "tbptt: steps each backward pass reaches (default k1)")
+    .option("--checkpoint-k <n>", "checkpoint: keep every k-th state (default √T)")
+    .option("--on-nonfinite <what>", "stop|skip: what a non-finite gradient does", "stop")
+    .option("--save-every <n>", "write DIR/checkpoint.json every n steps", "100")
+    .option("--resume", "continue from DIR/checkpoint.json")
+    .option("--quiet", "print nothing while training")
+    .option("--out <dir>", "output folder", "out/train")
+    .addHelpText("after", `
+Examples:
+  rnnlab train --task adding --cell lstm --T 100 --hidden 128 --batch 20 --optimizer rmsprop --lr 1e-3 --clip-norm 1 --steps 3000
+  rnnlab train --task char-lm --cell rnn --hidden 50 --optimizer sgd --lr 0.01 --clip-value 5 --steps 20000 --out out/dinos
+  rnnlab sample --model out/dinos/model.json --n 10`)
+    .action((raw: Record<string, unknown>) => runTrain(parseFlags(trainSchema, raw)));
+}
+
+/** Lets pending signals (SIGINT, SIGTERM) reach their handlers between training steps. */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+async function runTrain(f: TrainFlags): Promise<void> {
+  const clips = [f.clipNorm, f.clipValue, f.clipTensorNorm].filter((v) => v !== undefined).length;
+  if (clips > 1) throw new UsageError("--clip-norm, --clip-value and --clip-tensor-norm: choose at most one");
+  const task = buildTask(f);
+  const B = task.name === "char-lm" ? 1 : f.batch;
+  if (task.name === "char-lm" && f.batch !== 1 && f.batch !== 20) throw new UsageError(`--batch: ${f.batch}; char-lm trains on one name per step (--batch 1)`);
+  const config = makeConfig({ cell: f.cell, I: task.I, H: f.hidden, O: task.O, output: task.output });
+  const model = initModel(config, new Rng(f.seed), { kind: f.init, forgetBias: f.forgetBias });
+  const optimizer = { kind: f.optimizer, lr: f.lr } as OptimizerSpec;
+  const k1 = f.k1 ?? f.T, k2 = f.k2 ?? k1;
+  const cfg: TrainerConfig = {
+    task, B, optimizer,
+    clip: f.clipNorm ? { mode: "global", threshold: f.clipNorm } : f.clipValue ? { mode: "value", threshold: f.clipValue }
+      : f.clipTensorNorm ? { mode: "norm", threshold: f.clipTensorNorm } : { mode: "none", threshold: 0 },
+    bptt: f.bptt === "tbptt" ? { mode: "tbptt", k1, k2 } : f.bptt === "checkpoint" ? { mode: "checkpoint", k: f.checkpointK } : { mode: "full" },
+    onNonFinite: f.onNonfinite,
+    seed: f.seed + 1,
+  };
+  mkdirSync(f.out, { recursive: true });
+  const ckPath = join(f.out, "checkpoint.json"), metricsPath = join(f.out, "metrics.jsonl");
+  // the flags that define the run; a resume must match them
+  const runKey = JSON.stringify({ task: f.task, cell: f.cell, T: f.T, hidden: f.hidden, batch: B, optimizer: f.optimizer, lr: f.lr,
+    clip: cfg.clip, seed: f.seed, init: f.init, forgetBias: f.forgetBias, bptt: cfg.bptt, onNonfinite: f.onNonfinite });
+  let trainer: Trainer;
+  if (f.resume) {
+    if (!existsSync(ckPath)) throw new UsageError(`--resume: no checkpoint at ${ckPath}`);
+    const ck = JSON.parse(new TextDecoder().decode(readBytes("--resume", ckPath))) as { run: string; state: TrainerState };
+    if (ck.run !== runKey) throw new UsageError(`--resume: ${ckPath} was written by a run with other flags (${ck.run}); resume with the same flags`);
+    trainer = new Trainer(cfg, model, ck.state);
+    // keep the metrics of the steps the checkpoint covers, drop any written after it
+    const kept = existsSync(metricsPath) ? readFileSync(metricsPath, "utf8").split("\n").filter((l) => l && (JSON.parse(l) as { step: number }).step <= ck.state.step) : [];
+    writeFileAtomic(metricsPath, kept.map((l) => l + "\n").join(""));
+  } else {
+    trainer = new Trainer(cfg, model);
+    writeFileSync(metricsPath, "");
+  }
+  const save = () => writeFileAtomic(ckPath, JSON.stringify({ run: runKey, state: trainer.state() }) + "\n");
+  let stop = false;
+  const onSignal = () => { stop = true; };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  const log = (s: string) => { if (!f.quiet) process.stderr.write(s + "\n"); };
+  log(`rnnlab train: ${f.cell} H=${f.hidden} on ${task.name} (T=${f.T}, B=${B}); baseline ${task.baseline.toFixed(4)} (${task.baselineNote})`);
+  const every = Math.max(1, Math.round(f.steps / 20));
+  let lines = "";
+  const flush = () => { if (lines) { appendFileSync(metricsPath, lines); lines = ""; } };
+  try {
+    let lastYield = Date.now();
+    while (trainer.steps < f.steps && !stop) {
+      const r = trainer.step();
+      if (Date.now() - lastYield > 20) { await yieldToEventLoop(); lastYield = Date.now(); }
+      lines += JSON.stringify({ step: r.step, loss: r.loss, gradNorm: r.gradNorm, gradNormClipped: r.gradNormClipped, clipped: r.clipped,
+        skipped: r.skipped, spectralRadius: r.spectralRadius, log10GradFirst: r.ledger?.first ?? null, log10GradLast: r.ledger?.last ?? null }) + "\n";
+      if (r.step % f.saveEvery === 0) { flush(); save(); }
+      if (r.step % every === 0 || r.step === f.steps) log(`step ${r.step}/${f.steps}  loss ${r.loss.toFixed(5)}  |g| ${r.gradNorm.toExponential(2)}${r.clipped ? " (clipped)" : ""}  rho ${r.spectralRadius.toFixed(3)}  log10|dJ/da<1>|-log10|dJ/da<T>| ${r.ledger ? r.ledger.ratio.toFixed(2) : "-"}`);
+    }
+  } catch (e) {
+    flush();
+    if (e instanceof NonFiniteGradientError) throw new UsageError(`${e.message} (use --clip-norm, a lower --lr, or --on-nonfinite skip)`);
+    throw e;
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+  flush();
+  save();
+  if (stop) {
+    log(`interrupted at step ${trainer.steps}; ${ckPath} written; continue with the same flags and --resume`);
+    process.exitCode = 130;
+    return;
+  }
+  const meta: Record<string, unknown> = { task: task.name, T: f.T, steps: trainer.steps, seed: f.seed };
+  if (task.name === "char-lm") meta.vocab = (task as CharLmTask).vocab.chars;
+  writeFileAtomic(join(f.out, "model.json"), modelToJSONText(trainer.model, meta));
+  log(`wrote ${join(f.out, "model.json")} and ${metricsPath}`);
+}
+
+const sampleSchema = z.object({
+  model: z.string({ message: "required: a model.json written by rnnlab train --task char-lm" }),
+  n: intFlag(1, 100_000).default(10),
+  temperature: numberText.refine((v) => v > 0, "expected a temperature > 0").default(1),
+  seed: intFlag(0, 2 ** 32 - 1).default(1),
+  maxLen: intFlag(1, 10_000).default(50),
+});
+
+export function sampleCommand(): Command {
+  return new Command("sample")
+    .description("draw names from a char-LM trained by rnnlab train --task char-lm")
+    .option("--model <file>", "model.json of a char-LM")
+    .option("--n <count>", "names to draw", "10")
+    .option("--temperature <t>", "softmax temperature", "1")
+    .option("--seed <n>", "seed of the draws", "1")
+    .option("--max-len <n>", "longest name", "50")
+    .action((raw: Record<string, unknown>) => {
+      const f = parseFlags(sampleSchema, raw);
+      const text = new TextDecoder().decode(readBytes("--model", f.model));
+      let model;
+      try { model = modelFromJSONText(text); } catch (e) { throw new UsageError(`--model: ${f.model}: ${(e as Error).message}`); }
+      const meta = (JSON.parse(text) as { meta?: { vocab?: unknown } }).meta;
+      const chars = meta?.vocab;
+      if (!Array.isArray(chars) || !chars.every((c) => typeof c === "string" && [...c].length === 1) || !chars.includes("\n")) {
+        throw new UsageError(`--model: ${f.model} has no valid meta.vocab (single characters including "\\n"); it is not a char-LM written by rnnlab train --task char-lm`);
+      }
+      const ix: Record<string, number> = {};
+      (chars as string[]).forEach((c, i) => { ix[c] = i; });
+      const vocab = { chars: chars as string[], ix, V: chars.length };
+      if (model.config.I !== vocab.V || model.config.O !== vocab.V) throw new UsageError(`--model: ${f.model} has I = ${model.config.I}, O = ${model.config.O} but a vocabulary of ${vocab.V}`);
+      const rng = new Rng(f.seed);
+      let out = "";
+      for (let i = 0; i < f.n; i++) out += sampleName(model, vocab, rng, { temperature: f.temperature, maxLen: f.maxLen }) + "\n";
+      process.stdout.write(out);
+    });
+}

@@ -1,0 +1,96 @@
+// `rnnlab train` and `rnnlab sample` as real processes: outputs, a real SIGINT and --resume.
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { ROOT, runCli } from "./run-cli";
+
+const BIN = fileURLToPath(new URL("../../bin/rnnlab.mjs", import.meta.url));
+const base = ["train", "--task", "adding", "--cell", "gru", "--T", "30", "--hidden", "8", "--batch", "8", "--optimizer", "adam", "--lr", "3e-3", "--clip-norm", "1", "--quiet"];
+
+describe("rnnlab train", () => {
+  it("rnnlab train writes one metrics line per step with step and loss, and a model.json", () => {
+    const out = mkdtempSync(join(tmpdir(), "rnnlab-train-"));
+    const r = runCli([...base, "--steps", "15", "--out", out]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    const lines = readFileSync(join(out, "metrics.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.step)).toEqual(Array.from({ length: 15 }, (_, i) => i + 1));
+    for (const l of lines) expect(Number.isFinite(l.loss)).toBe(true);
+    const model = JSON.parse(readFileSync(join(out, "model.json"), "utf8"));
+    expect(model.format).toBe("rnnlab-model");
+    expect(model.config.cell).toBe("gru");
+  });
+
+  it("rnnlab train interrupted by a real SIGINT and continued with --resume ends with the same model bytes as an uninterrupted run", async () => {
+    const a = mkdtempSync(join(tmpdir(), "rnnlab-train-")), b = mkdtempSync(join(tmpdir(), "rnnlab-train-"));
+    const steps = ["--steps", "400", "--save-every", "7"];
+    expect(runCli([...base, ...steps, "--out", a]).code).toBe(0);
+    // interrupted run: SIGINT once the metrics show progress
+    const child = spawn(process.execPath, [BIN, ...base, ...steps, "--out", b], { cwd: ROOT, stdio: "ignore" });
+    const metrics = join(b, "metrics.jsonl");
+    await new Promise<void>((resolve, reject) => {
+      const timer = setInterval(() => {
+        const n = existsSync(metrics) ? readFileSync(metrics, "utf8").split("\n").length : 0;
+        if (n > 30) { clearInterval(timer); child.kill("SIGINT"); resolve(); }
+      }, 20);
+      child.on("exit", () => { clearInterval(timer); reject(new Error("finished before it could be interrupted")); });
+    });
+    const code = await new Promise<number | null>((resolve) => child.on("exit", (c) => resolve(c)));
+    expect(code).toBe(130);
+    expect(existsSync(join(b, "model.json"))).toBe(false);
+    const ck = JSON.parse(readFileSync(join(b, "checkpoint.json"), "utf8"));
+    expect(ck.state.step).toBeGreaterThan(0);
+    expect(ck.state.step).toBeLessThan(400);
+    const r = runCli([...base, ...steps, "--out", b, "--resume"]);
+    expect(r.code).toBe(0);
+    expect(readFileSync(join(b, "model.json"), "utf8")).toBe(readFileSync(join(a, "model.json"), "utf8"));
+    expect(readFileSync(join(b, "metrics.jsonl"), "utf8")).toBe(readFileSync(join(a, "metrics.jsonl"), "utf8"));
+  }, 120_000);
+
+  it("rnnlab train --resume with other flags is refused with exit 2", () => {
+    const out = mkdtempSync(join(tmpdir(), "rnnlab-train-"));
+    expect(runCli([...base, "--steps", "3", "--out", out]).code).toBe(0);
+    const r = runCli([...base, "--steps", "6", "--lr", "1e-2", "--out", out, "--resume"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--resume: .* was written by a run with other flags/);
+  });
+
+  for (const [what, args, msg] of [
+    ["an unknown task", ["train", "--task", "sorting"], /--task: "sorting" .*adding\|adding-hs/],
+    ["a negative T", ["train", "--T", "-5"], /--T: "-5" .*integer in \[1, 1000000\]/],
+    ["a non-integer T", ["train", "--T", "2.5"], /--T: "2.5" .*integer/],
+    ["a learning rate of NaN", ["train", "--lr", "NaN"], /--lr: "NaN" .*expected a number/],
+    ["two clipping modes", ["train", "--clip-norm", "1", "--clip-value", "1"], /choose at most one/],
+  ] as [string, string[], RegExp][]) {
+    it(`rnnlab train rejects ${what} with exit 2 and a message naming the flag`, () => {
+      const r = runCli(args);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(msg);
+    });
+  }
+});
+
+describe("rnnlab sample", () => {
+  it("rnnlab sample draws names from a char-LM trained by rnnlab train --task char-lm, deterministically per seed", () => {
+    const out = mkdtempSync(join(tmpdir(), "rnnlab-dinos-"));
+    expect(runCli(["train", "--task", "char-lm", "--cell", "rnn", "--hidden", "16", "--optimizer", "sgd", "--lr", "0.01", "--clip-value", "5", "--steps", "200", "--quiet", "--out", out]).code).toBe(0);
+    const a = runCli(["sample", "--model", join(out, "model.json"), "--n", "5", "--seed", "4"]);
+    const b = runCli(["sample", "--model", join(out, "model.json"), "--n", "5", "--seed", "4"]);
+    expect(a.code).toBe(0);
+    expect(a.stdout).toBe(b.stdout);
+    const names = a.stdout.trimEnd().split("\n");
+    expect(names).toHaveLength(5);
+    for (const n of names) expect(n).toMatch(/^[a-z]*$/);
+  });
+
+  it("rnnlab sample rejects a model that is not a char-LM", () => {
+    const out = mkdtempSync(join(tmpdir(), "rnnlab-train-"));
+    expect(runCli([...base, "--steps", "2", "--out", out]).code).toBe(0);
+    const r = runCli(["sample", "--model", join(out, "model.json")]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/no valid meta.vocab/);
+  });
+});
