@@ -7,6 +7,10 @@ import { analyzeCommand } from "./commands/analyze";
 import { gradCommand } from "./commands/grad";
 import { sampleCommand, trainCommand } from "./commands/train";
 import { demoCommand } from "./commands/demo";
+import { gradcheckCommand } from "./commands/gradcheck";
+import { reproduceCommand } from "./commands/reproduce";
+import { sweepCommand } from "./commands/sweep";
+import { explainCommand } from "./commands/explain";
 import { UsageError } from "./errors";
 
 export function buildProgram(): Command {
@@ -14,7 +18,8 @@ export function buildProgram(): Command {
     .description("exact backpropagation through time for RNN, GRU and LSTM, and why the gradient vanishes")
     .showHelpAfterError(false)
     .exitOverride();
-  for (const c of [gradCommand(), analyzeCommand(), trainCommand(), sampleCommand(), demoCommand()]) program.addCommand(c.exitOverride());
+  for (const c of [gradCommand(), analyzeCommand(), trainCommand(), sampleCommand(), demoCommand(), reproduceCommand(), gradcheckCommand(), sweepCommand()]) program.addCommand(c.exitOverride());
+  program.addCommand(explainCommand().exitOverride());
   return program;
 }
 

@@ -4,21 +4,19 @@
  * steps and on SIGINT/SIGTERM; --resume continues from the checkpoint bit-identically.
  * `rnnlab sample`: draw names from a trained char-LM.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync, appendFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { join } from "node:path";
 import { Command } from "commander";
 import { z } from "zod";
 import {
-  CELL_KINDS, INIT_KINDS, initModel, makeConfig, makeTask, modelFromJSONText, modelToJSONText, NonFiniteGradientError,
-  OPTIMIZER_KINDS, Rng, sampleName, TASK_NAMES, Trainer,
-  type CharLmTask, type OptimizerSpec, type Task, type TrainerConfig, type TrainerState,
+  CELL_KINDS, INIT_KINDS, modelFromJSONText, NonFiniteGradientError, OPTIMIZER_KINDS, Rng, sampleName, TASK_NAMES,
 } from "../../../core/src/index";
+import { parseLayered } from "../config";
 import { UsageError } from "../errors";
-import { readBytes, writeFileAtomic } from "../files";
+import { readBytes } from "../files";
 import { enumFlag, intFlag, numberText, parseFlags } from "../flags";
+import { createProgress, type Progress } from "../progress";
+import { runTraining, type TrainRunOutcome } from "../train-run";
 
-const trainSchema = z.object({
+export const trainSchema = z.object({
   task: enumFlag(TASK_NAMES).default("adding"),
   cell: enumFlag(CELL_KINDS).default("lstm"),
   T: intFlag(1, 1_000_000).default(50),
@@ -43,22 +41,7 @@ const trainSchema = z.object({
   quiet: z.boolean().default(false),
   out: z.string().default("out/train"),
 });
-type TrainFlags = z.output<typeof trainSchema>;
-
-/** The names corpus for char-lm: the `pokemon` npm package's English names. */
-function pokemonNames(): string[] {
-  const require = createRequire(import.meta.url);
-  return require("pokemon/data/en.json") as string[];
-}
-
-function buildTask(f: TrainFlags): Task {
-  try {
-    return makeTask(f.task, { T: f.T, corpus: f.task === "char-lm" ? pokemonNames() : undefined });
-  } catch (e) {
-    if (e instanceof RangeError) throw new UsageError(`--task ${f.task}: ${e.message}`);
-    throw e;
-  }
-}
+export type TrainFlags = z.output<typeof trainSchema>;
 
 export function trainCommand(): Command {
   return new Command("train")
@@ -86,94 +69,52 @@ export function trainCommand(): Command {
     .option("--resume", "continue from DIR/checkpoint.json")
     .option("--quiet", "print nothing while training")
     .option("--out <dir>", "output folder", "out/train")
+    .option("--config <file>", "JSON object of these options (keys as the flags: {\"cell\": \"lstm\", \"T\": 100, \"clip-norm\": 1}); flags given here win")
     .addHelpText("after", `
 Examples:
+  rnnlab train --config adding.json --seed 2
   rnnlab train --task adding --cell lstm --T 100 --hidden 128 --batch 20 --optimizer rmsprop --lr 1e-3 --clip-norm 1 --steps 3000
   rnnlab train --task char-lm --cell rnn --hidden 50 --optimizer sgd --lr 0.01 --clip-value 5 --steps 20000 --out out/dinos
   rnnlab sample --model out/dinos/model.json --n 10`)
-    .action((raw: Record<string, unknown>) => runTrain(parseFlags(trainSchema, raw)));
-}
-
-/** Lets pending signals (SIGINT, SIGTERM) reach their handlers between training steps. */
-function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
+    .action((raw: Record<string, unknown>, cmd: Command) => runTrain(parseLayered(trainSchema, raw, cmd)));
 }
 
 async function runTrain(f: TrainFlags): Promise<void> {
-  const clips = [f.clipNorm, f.clipValue, f.clipTensorNorm].filter((v) => v !== undefined).length;
-  if (clips > 1) throw new UsageError("--clip-norm, --clip-value and --clip-tensor-norm: choose at most one");
-  const task = buildTask(f);
-  const B = task.name === "char-lm" ? 1 : f.batch;
-  if (task.name === "char-lm" && f.batch !== 1 && f.batch !== 20) throw new UsageError(`--batch: ${f.batch}; char-lm trains on one name per step (--batch 1)`);
-  const config = makeConfig({ cell: f.cell, I: task.I, H: f.hidden, O: task.O, output: task.output });
-  const model = initModel(config, new Rng(f.seed), { kind: f.init, forgetBias: f.forgetBias });
-  const optimizer = { kind: f.optimizer, lr: f.lr } as OptimizerSpec;
-  const k1 = f.k1 ?? f.T, k2 = f.k2 ?? k1;
-  const cfg: TrainerConfig = {
-    task, B, optimizer,
-    clip: f.clipNorm ? { mode: "global", threshold: f.clipNorm } : f.clipValue ? { mode: "value", threshold: f.clipValue }
-      : f.clipTensorNorm ? { mode: "norm", threshold: f.clipTensorNorm } : { mode: "none", threshold: 0 },
-    bptt: f.bptt === "tbptt" ? { mode: "tbptt", k1, k2 } : f.bptt === "checkpoint" ? { mode: "checkpoint", k: f.checkpointK } : { mode: "full" },
-    onNonFinite: f.onNonfinite,
-    seed: f.seed + 1,
-  };
-  mkdirSync(f.out, { recursive: true });
-  const ckPath = join(f.out, "checkpoint.json"), metricsPath = join(f.out, "metrics.jsonl");
-  // the flags that define the run; a resume must match them
-  const runKey = JSON.stringify({ task: f.task, cell: f.cell, T: f.T, hidden: f.hidden, batch: B, optimizer: f.optimizer, lr: f.lr,
-    clip: cfg.clip, seed: f.seed, init: f.init, forgetBias: f.forgetBias, bptt: cfg.bptt, onNonfinite: f.onNonfinite });
-  let trainer: Trainer;
-  if (f.resume) {
-    if (!existsSync(ckPath)) throw new UsageError(`--resume: no checkpoint at ${ckPath}`);
-    const ck = JSON.parse(new TextDecoder().decode(readBytes("--resume", ckPath))) as { run: string; state: TrainerState };
-    if (ck.run !== runKey) throw new UsageError(`--resume: ${ckPath} was written by a run with other flags (${ck.run}); resume with the same flags`);
-    trainer = new Trainer(cfg, model, ck.state);
-    // keep the metrics of the steps the checkpoint covers, drop any written after it
-    const kept = existsSync(metricsPath) ? readFileSync(metricsPath, "utf8").split("\n").filter((l) => l && (JSON.parse(l) as { step: number }).step <= ck.state.step) : [];
-    writeFileAtomic(metricsPath, kept.map((l) => l + "\n").join(""));
-  } else {
-    trainer = new Trainer(cfg, model);
-    writeFileSync(metricsPath, "");
-  }
-  const save = () => writeFileAtomic(ckPath, JSON.stringify({ run: runKey, state: trainer.state() }) + "\n");
   let stop = false;
   const onSignal = () => { stop = true; };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
   const log = (s: string) => { if (!f.quiet) process.stderr.write(s + "\n"); };
-  log(`rnnlab train: ${f.cell} H=${f.hidden} on ${task.name} (T=${f.T}, B=${B}); baseline ${task.baseline.toFixed(4)} (${task.baselineNote})`);
-  const every = Math.max(1, Math.round(f.steps / 20));
-  let lines = "";
-  const flush = () => { if (lines) { appendFileSync(metricsPath, lines); lines = ""; } };
+  let progress: Progress | null = null;
+  let outcome: TrainRunOutcome;
   try {
-    let lastYield = Date.now();
-    while (trainer.steps < f.steps && !stop) {
-      const r = trainer.step();
-      if (Date.now() - lastYield > 20) { await yieldToEventLoop(); lastYield = Date.now(); }
-      lines += JSON.stringify({ step: r.step, loss: r.loss, gradNorm: r.gradNorm, gradNormClipped: r.gradNormClipped, clipped: r.clipped,
-        skipped: r.skipped, spectralRadius: r.spectralRadius, log10GradFirst: r.ledger?.first ?? null, log10GradLast: r.ledger?.last ?? null }) + "\n";
-      if (r.step % f.saveEvery === 0) { flush(); save(); }
-      if (r.step % every === 0 || r.step === f.steps) log(`step ${r.step}/${f.steps}  loss ${r.loss.toFixed(5)}  |g| ${r.gradNorm.toExponential(2)}${r.clipped ? " (clipped)" : ""}  rho ${r.spectralRadius.toFixed(3)}  log10|dJ/da<1>|-log10|dJ/da<T>| ${r.ledger ? r.ledger.ratio.toFixed(2) : "-"}`);
-    }
+    outcome = await runTraining(f, f.out, f.resume, {
+      shouldStop: () => stop,
+      onStart(startStep, { task, B }) {
+        log(`rnnlab train: ${f.cell} H=${f.hidden} on ${task.name} (T=${f.T}, B=${B}); baseline ${task.baseline.toFixed(4)} (${task.baselineNote})`);
+        progress = createProgress({ total: f.steps, start: startStep, label: "step", quiet: f.quiet });
+      },
+      onStep(r) {
+        const ratio = r.ledger ? r.ledger.ratio.toFixed(2) : "-";
+        progress!.update(r.step, (mode) => mode === "bar"
+          ? `loss ${r.loss.toFixed(5)} |g| ${r.gradNorm.toExponential(1)} rho ${r.spectralRadius.toFixed(2)} log10 ratio ${ratio}`
+          : `loss ${r.loss.toFixed(5)}  |g| ${r.gradNorm.toExponential(2)}${r.clipped ? " (clipped)" : ""}  rho ${r.spectralRadius.toFixed(3)}  log10|dJ/da<1>|-log10|dJ/da<T>| ${ratio}`);
+      },
+    });
   } catch (e) {
-    flush();
     if (e instanceof NonFiniteGradientError) throw new UsageError(`${e.message} (use --clip-norm, a lower --lr, or --on-nonfinite skip)`);
     throw e;
   } finally {
+    (progress as Progress | null)?.stop();
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
   }
-  flush();
-  save();
-  if (stop) {
-    log(`interrupted at step ${trainer.steps}; ${ckPath} written; continue with the same flags and --resume`);
+  if (outcome.interrupted) {
+    log(`interrupted at step ${outcome.trainer.steps}; ${outcome.checkpointPath} written; continue with the same flags and --resume`);
     process.exitCode = 130;
     return;
   }
-  const meta: Record<string, unknown> = { task: task.name, T: f.T, steps: trainer.steps, seed: f.seed };
-  if (task.name === "char-lm") meta.vocab = (task as CharLmTask).vocab.chars;
-  writeFileAtomic(join(f.out, "model.json"), modelToJSONText(trainer.model, meta));
-  log(`wrote ${join(f.out, "model.json")} and ${metricsPath}`);
+  log(`wrote ${outcome.modelPath} and ${outcome.metricsPath}`);
 }
 
 const sampleSchema = z.object({

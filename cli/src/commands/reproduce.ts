@@ -1,0 +1,101 @@
+/**
+ * `rnnlab reproduce NAME`: the literature's training results, each a sweep (cli/src/sweep) with a
+ * fixed grid, then the data a figure is drawn from. Writes DIR (default out/reproduce/NAME) with
+ * grid.json, plan.json, runs/, summary.*, success-rate.json, curves.json and NAME.json. Runs that
+ * finished are skipped and interrupted ones continue, so Ctrl-C and the same command again is safe.
+ * For a cluster: `rnnlab sweep --grid DIR/grid.json --out DIR --index i` per task, then this command
+ * again (every run is then found finished) to write NAME.json.
+ */
+import { mkdirSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { join } from "node:path";
+import { Command } from "commander";
+import { z } from "zod";
+import { parseLayered } from "../config";
+import { UsageError } from "../errors";
+import { writeFileAtomic } from "../files";
+import { enumFlag, intFlag, parseFlags } from "../flags";
+import { addingReproduction } from "../reproduce/adding";
+import { charLmReproduction } from "../reproduce/char-lm";
+import { copyReproduction } from "../reproduce/copy";
+import { gradientsReproduction } from "../reproduce/gradients";
+import type { Reproduction } from "../reproduce/reproduction";
+import { summaryLines, writeCollected } from "../sweep/collect";
+import { expandGrid, parseGrid } from "../sweep/grid";
+import { runLocal } from "../sweep/local";
+import { writePlan } from "./sweep";
+
+export const REPRODUCTIONS: readonly Reproduction[] = [addingReproduction, copyReproduction, charLmReproduction, gradientsReproduction];
+const NAMES = REPRODUCTIONS.map((r) => r.name);
+
+const nameSchema = z.object({ name: enumFlag(NAMES) });
+const reproduceSchema = z.object({
+  quick: z.boolean().default(false),
+  steps: intFlag(1, 100_000_000).optional(),
+  seeds: z.string().regex(/^\d{1,10}(,\d{1,10})*$/, "expected seeds separated by commas, such as 1,2,3").optional(),
+  workers: intFlag(1, 256).optional(),
+  out: z.string().optional(),
+  quiet: z.boolean().default(false),
+});
+type ReproduceFlags = z.output<typeof reproduceSchema> & { name: string };
+
+export function reproduceCommand(): Command {
+  return new Command("reproduce")
+    .description("re-run a classic training result (adding, copy, char-lm, gradients) as a resumable sweep; writes the data of its figure")
+    .argument("<name>", NAMES.join("|"))
+    .option("--quick", "tiny sizes (seconds; what the tests run)")
+    .option("--steps <n>", "training steps per run instead of the reproduction's")
+    .option("--seeds <list>", "seeds instead of the reproduction's, such as 1,2,3")
+    .option("--workers <n>", `worker threads (default: the CPUs, here ${availableParallelism()})`)
+    .option("--out <dir>", "output folder (default out/reproduce/NAME, or out/reproduce/NAME-quick)")
+    .option("--quiet", "print no progress")
+    .option("--config <file>", "JSON object of these options; flags given here win")
+    .addHelpText("after", `
+Reproductions:
+${REPRODUCTIONS.map((r) => `  ${r.name.padEnd(10)} ${r.title}`).join("\n")}
+
+Examples:
+  rnnlab reproduce adding                      # 12 runs (hours; see the README for times); Ctrl-C and rerun to continue
+  rnnlab reproduce gradients --steps 300
+  rnnlab reproduce char-lm --quick --out /tmp/charlm`)
+    .action((name: string, raw: Record<string, unknown>, cmd: Command) => {
+      const n = parseFlags(nameSchema, { name }).name;
+      return runReproduce({ ...parseLayered(reproduceSchema, raw, cmd), name: n });
+    });
+}
+
+async function runReproduce(f: ReproduceFlags): Promise<void> {
+  const rep = REPRODUCTIONS.find((r) => r.name === f.name)!;
+  const dir = f.out ?? join("out", "reproduce", f.quick ? `${rep.name}-quick` : rep.name);
+  const gridObj = rep.grid(f.quick);
+  if (f.steps !== undefined) gridObj.steps = f.steps;
+  if (f.seeds !== undefined) {
+    const seeds = f.seeds.split(",").map(Number);
+    if (seeds.some((s) => s > 2 ** 32 - 1)) throw new UsageError(`--seeds: ${f.seeds} is not allowed: each seed must be in [0, ${2 ** 32 - 1}]`);
+    gridObj.seeds = seeds;
+  }
+  const grid = parseGrid(gridObj, `reproduce ${rep.name}`);
+  const plan = expandGrid(grid, `reproduce ${rep.name}`);
+  mkdirSync(dir, { recursive: true });
+  writeFileAtomic(join(dir, "grid.json"), JSON.stringify(gridObj, null, 1) + "\n");
+  writePlan(dir, plan);
+  const log = (s: string) => { if (!f.quiet) process.stderr.write(s + "\n"); };
+  const workers = f.workers ?? availableParallelism();
+  log(`rnnlab reproduce ${rep.name}: ${rep.source}`);
+  log(`  ${plan.runs.length} runs of ${plan.runs[0].flags.steps} steps in ${dir} on ${Math.min(workers, plan.runs.length)} worker thread(s)`);
+  const o = await runLocal(dir, plan, { workers, quiet: f.quiet, label: "steps" });
+  if (o.errors.length) {
+    for (const e of o.errors) process.stderr.write(`rnnlab reproduce: run ${e.index} failed: ${e.message}\n`);
+    process.exitCode = 1;
+    return;
+  }
+  if (o.interrupted) {
+    log(`interrupted: ${o.done + o.skipped} of ${plan.runs.length} runs finished; run the same command to continue`);
+    process.exitCode = 130;
+    return;
+  }
+  const collected = writeCollected(dir, plan);
+  const lines = rep.finish({ dir, plan, collected, quick: f.quick });
+  process.stdout.write([...lines, ...(grid.success ? ["", ...summaryLines(collected)] : [])].join("\n") + "\n");
+  log(`wrote ${join(dir, `${rep.name}.json`)} (and summary.json, summary.csv, success-rate.json, curves.json)`);
+}

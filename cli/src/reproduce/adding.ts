@@ -1,0 +1,45 @@
+/**
+ * `rnnlab reproduce adding`: the adding problem at T = 100 and 200 in Arjovsky, Shah & Bengio's setup
+ * (2016, §4.2: RMSProp lr 1e-3, gradient clipping at norm 1, batch 20), an LSTM with H = 128 against a
+ * tanh RNN with H = 128, 3 seeds each. Success: the mean training MSE over 100 steps below 0.01 (core's
+ * ADDING_SOLVED_MSE; the baseline of always answering 1 scores 1/6). DIR/adding.json holds, per cell
+ * and T, every seed's steps to that threshold, final MSE and loss curve.
+ */
+import { join } from "node:path";
+import { ADDING_SOLVED_MSE } from "../../../core/src/index";
+import { writeFileAtomic } from "../files";
+import { groupRuns, lossText, stepsText } from "./grouped";
+import type { Reproduction } from "./reproduction";
+
+/** Training steps of the full reproduction. */
+export const ADDING_STEPS = 10_000;
+
+export const addingReproduction: Reproduction = {
+  name: "adding",
+  title: "adding problem, T = 100 and 200: LSTM vs tanh RNN (H = 128), 3 seeds: steps to MSE < 0.01 and the curves",
+  source: "Arjovsky, Shah & Bengio 2016 (uRNN), adding problem; setup RMSProp lr 1e-3, clip 1, batch 20",
+  grid: (quick) => ({
+    description: "adding problem: LSTM vs tanh RNN (Arjovsky et al. 2016 setup)",
+    base: quick
+      ? { task: "adding", hidden: 8, batch: 8, optimizer: "rmsprop", lr: 1e-2, "clip-norm": 1, "save-every": 10 }
+      : { task: "adding", hidden: 128, batch: 20, optimizer: "rmsprop", lr: 1e-3, "clip-norm": 1, "save-every": 50 },
+    grid: { cell: ["lstm", "rnn"], T: quick ? [6, 10] : [100, 200] },
+    seeds: quick ? [1, 2] : [1, 2, 3],
+    steps: quick ? 30 : ADDING_STEPS,
+    success: { metric: "loss", below: ADDING_SOLVED_MSE, window: quick ? 10 : 100 },
+  }),
+  finish(ctx) {
+    const groups = groupRuns(ctx);
+    const sc = ctx.plan.grid.success!;
+    writeFileAtomic(join(ctx.dir, "adding.json"), JSON.stringify({
+      format: "rnnlab-reproduce-adding", version: 1, source: addingReproduction.source,
+      baseline: 1 / 6, threshold: sc.below, window: sc.window, base: ctx.plan.grid.base, steps: ctx.plan.runs[0]?.flags.steps ?? 0,
+      groups,
+    }) + "\n");
+    return [
+      `adding problem: MSE (mean of the last ${sc.window} steps); baseline 1/6 = 0.1667; threshold ${sc.below}`,
+      `  ${"cell".padEnd(5)} ${"T".padEnd(5)} ${"solved".padEnd(7)} steps to MSE < ${sc.below} per seed   final MSE per seed`,
+      ...groups.map((g) => `  ${String(g.point.cell).padEnd(5)} ${String(g.point.T).padEnd(5)} ${`${g.solved}/${g.runs.length}`.padEnd(7)} ${stepsText(g).padEnd(28)} ${lossText(g)}`),
+    ];
+  },
+};

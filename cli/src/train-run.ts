@@ -1,0 +1,155 @@
+/**
+ * One training run on disk, shared by `rnnlab train` and every run of a sweep (in the main thread or
+ * a worker thread). It writes OUT/metrics.jsonl (one JSON line per step), OUT/checkpoint.json
+ * (atomically) every `saveEvery` steps and when `shouldStop()` turns true, and OUT/model.json at the
+ * end. A run continued from its checkpoint ends with the same bytes as an uninterrupted one.
+ * No signal handling and no printing here: the caller decides (train: SIGINT; a sweep worker: a
+ * shared stop flag).
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync, appendFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import {
+  initModel, makeConfig, makeTask, modelToJSONText, Rng, Trainer,
+  type CharLmTask, type Model, type OptimizerSpec, type StepReport, type Task, type TrainerConfig, type TrainerState,
+} from "../../core/src/index";
+import type { TrainFlags } from "./commands/train";
+import { UsageError } from "./errors";
+import { readBytes, writeFileAtomic } from "./files";
+
+/** The names corpus for char-lm: the `pokemon` npm package's English names. */
+export function pokemonNames(): string[] {
+  const require = createRequire(import.meta.url);
+  return require("pokemon/data/en.json") as string[];
+}
+
+/** The task the flags ask for; a bad size is a UsageError naming --task. */
+export function buildTask(f: Pick<TrainFlags, "task" | "T">): Task {
+  try {
+    return makeTask(f.task, { T: f.T, corpus: f.task === "char-lm" ? pokemonNames() : undefined });
+  } catch (e) {
+    if (e instanceof RangeError) throw new UsageError(`--task ${f.task}: ${e.message}`);
+    throw e;
+  }
+}
+
+/** Everything a run is made of, before any step: the task, the initial model, the trainer's config. */
+export interface TrainSetup {
+  task: Task;
+  B: number;
+  /** the initial model (seeded by --seed) */
+  model: Model;
+  cfg: TrainerConfig;
+  /** the flags that define the run, as text; a checkpoint records it and a resume must match it */
+  runKey: string;
+}
+
+/** Checks the flags that depend on each other and builds the run. */
+export function setupTraining(f: TrainFlags): TrainSetup {
+  const clips = [f.clipNorm, f.clipValue, f.clipTensorNorm].filter((v) => v !== undefined).length;
+  if (clips > 1) throw new UsageError("--clip-norm, --clip-value and --clip-tensor-norm: choose at most one");
+  const task = buildTask(f);
+  const B = task.name === "char-lm" ? 1 : f.batch;
+  if (task.name === "char-lm" && f.batch !== 1 && f.batch !== 20) throw new UsageError(`--batch: ${f.batch}; char-lm trains on one name per step (--batch 1)`);
+  const config = makeConfig({ cell: f.cell, I: task.I, H: f.hidden, O: task.O, output: task.output });
+  const model = initModel(config, new Rng(f.seed), { kind: f.init, forgetBias: f.forgetBias });
+  const optimizer = { kind: f.optimizer, lr: f.lr } as OptimizerSpec;
+  const k1 = f.k1 ?? f.T, k2 = f.k2 ?? k1;
+  const cfg: TrainerConfig = {
+    task, B, optimizer,
+    clip: f.clipNorm ? { mode: "global", threshold: f.clipNorm } : f.clipValue ? { mode: "value", threshold: f.clipValue }
+      : f.clipTensorNorm ? { mode: "norm", threshold: f.clipTensorNorm } : { mode: "none", threshold: 0 },
+    bptt: f.bptt === "tbptt" ? { mode: "tbptt", k1, k2 } : f.bptt === "checkpoint" ? { mode: "checkpoint", k: f.checkpointK } : { mode: "full" },
+    onNonFinite: f.onNonfinite,
+    seed: f.seed + 1,
+  };
+  const runKey = JSON.stringify({ task: f.task, cell: f.cell, T: f.T, hidden: f.hidden, batch: B, optimizer: f.optimizer, lr: f.lr,
+    clip: cfg.clip, seed: f.seed, init: f.init, forgetBias: f.forgetBias, bptt: cfg.bptt, onNonfinite: f.onNonfinite });
+  return { task, B, model, cfg, runKey };
+}
+
+export interface TrainRunHooks {
+  /** polled after every step; true writes the checkpoint and returns with `interrupted` */
+  shouldStop(): boolean;
+  /** called once before the first step, with the step the run starts from (0, or a checkpoint's) */
+  onStart?(startStep: number, setup: TrainSetup): void;
+  /** called after every step */
+  onStep?(r: StepReport): void;
+  /** let the event loop run this often (ms), so that signal handlers and timers fire; null never */
+  yieldMs?: number | null;
+}
+
+export interface TrainRunOutcome {
+  setup: TrainSetup;
+  trainer: Trainer;
+  interrupted: boolean;
+  startStep: number;
+  checkpointPath: string;
+  metricsPath: string;
+  modelPath: string;
+}
+
+/** The metrics line of one step (the README documents the fields). */
+export function metricsLine(r: StepReport): string {
+  return JSON.stringify({ step: r.step, loss: r.loss, gradNorm: r.gradNorm, gradNormClipped: r.gradNormClipped, clipped: r.clipped,
+    skipped: r.skipped, spectralRadius: r.spectralRadius, log10GradFirst: r.ledger?.first ?? null, log10GradLast: r.ledger?.last ?? null }) + "\n";
+}
+
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/**
+ * Trains `f.steps` steps into `out`. `resume`: true continues from out/checkpoint.json (an error if
+ * there is none), false starts afresh, "auto" continues when a checkpoint exists. A non-finite
+ * gradient with --on-nonfinite stop rethrows core's NonFiniteGradientError after saving the metrics.
+ */
+export async function runTraining(f: TrainFlags, out: string, resume: boolean | "auto", hooks: TrainRunHooks): Promise<TrainRunOutcome> {
+  const setup = setupTraining(f);
+  const { task, cfg, model, runKey } = setup;
+  mkdirSync(out, { recursive: true });
+  const checkpointPath = join(out, "checkpoint.json"), metricsPath = join(out, "metrics.jsonl"), modelPath = join(out, "model.json");
+  let trainer: Trainer;
+  const hasCheckpoint = existsSync(checkpointPath);
+  if (resume === true && !hasCheckpoint) throw new UsageError(`--resume: no checkpoint at ${checkpointPath}`);
+  if (resume === true || (resume === "auto" && hasCheckpoint)) {
+    const ck = JSON.parse(new TextDecoder().decode(readBytes("--resume", checkpointPath))) as { run: string; state: TrainerState };
+    if (ck.run !== runKey) throw new UsageError(`--resume: ${checkpointPath} was written by a run with other flags (${ck.run}); resume with the same flags`);
+    trainer = new Trainer(cfg, model, ck.state);
+    // keep the metrics of the steps the checkpoint covers, drop any written after it
+    const kept = existsSync(metricsPath) ? readFileSync(metricsPath, "utf8").split("\n").filter((l) => l && (JSON.parse(l) as { step: number }).step <= ck.state.step) : [];
+    writeFileAtomic(metricsPath, kept.map((l) => l + "\n").join(""));
+  } else {
+    trainer = new Trainer(cfg, model);
+    writeFileSync(metricsPath, "");
+  }
+  const startStep = trainer.steps;
+  const save = () => writeFileAtomic(checkpointPath, JSON.stringify({ run: runKey, state: trainer.state() }) + "\n");
+  let lines = "";
+  const flush = () => { if (lines) { appendFileSync(metricsPath, lines); lines = ""; } };
+  hooks.onStart?.(startStep, setup);
+  let interrupted = false;
+  try {
+    const yieldMs = hooks.yieldMs === undefined ? 20 : hooks.yieldMs;
+    let lastYield = Date.now();
+    while (trainer.steps < f.steps) {
+      if (hooks.shouldStop()) { interrupted = true; break; }
+      const r = trainer.step();
+      if (yieldMs !== null && Date.now() - lastYield > yieldMs) { await yieldToEventLoop(); lastYield = Date.now(); }
+      lines += metricsLine(r);
+      if (r.step % f.saveEvery === 0) { flush(); save(); }
+      hooks.onStep?.(r);
+    }
+  } catch (e) {
+    flush();
+    throw e;
+  }
+  flush();
+  save();
+  if (!interrupted) {
+    const meta: Record<string, unknown> = { task: task.name, T: f.T, steps: trainer.steps, seed: f.seed };
+    if (task.name === "char-lm") meta.vocab = (task as CharLmTask).vocab.chars;
+    writeFileAtomic(modelPath, modelToJSONText(trainer.model, meta));
+  }
+  return { setup, trainer, interrupted, startStep, checkpointPath, metricsPath, modelPath };
+}

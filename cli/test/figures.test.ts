@@ -1,0 +1,182 @@
+// The explain report's figures: golden SVG snapshots in the pattern of Observable Plot's harness, and
+// PNG checks that do not depend on fonts (signature, size, background, not blank).
+//
+// Each figure function is rendered on the report of a tiny seeded run (T = 50, H = 4) and compared
+// byte for byte with cli/test/golden/<name>.svg. A missing golden file is written (with a warning)
+// unless CI is set; a mismatch writes <name>-changed.svg beside it and fails. To accept a change:
+// look at the -changed file, then move it over the golden one.
+import { existsSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { inflateSync } from "node:zlib";
+import { describe, expect, it } from "vitest";
+import { computeExplain, renderExplainFigures } from "../src/commands/explain";
+import { decimateMinMax } from "../src/figures/decimate";
+import { fixedAttribute, fixedNumber } from "../src/figures/fixed-decimals";
+import { formatPow10 } from "../src/figures/format-pow10";
+import { onePathFigure } from "../src/figures/one-path";
+import { svgToPng } from "../src/figures/png";
+import { inlineSvg, reportHtml } from "../src/figures/report-html";
+import { sweepCrossing } from "../src/figures/spectral-sweep";
+
+const GOLDEN = fileURLToPath(new URL("./golden/", import.meta.url));
+
+/** Plot's harness: compare with golden/<name>.svg; write it when missing outside CI; write -changed on a mismatch. */
+function expectGolden(name: string, actual: string): void {
+  const path = join(GOLDEN, `${name}.svg`);
+  const changed = join(GOLDEN, `${name}-changed.svg`);
+  if (!existsSync(path)) {
+    if (process.env.CI) throw new Error(`golden file ${path} is missing (CI is set, so it is not written)`);
+    mkdirSync(GOLDEN, { recursive: true });
+    writeFileSync(path, actual);
+    console.warn(`warning: wrote the missing golden file ${path}`);
+    return;
+  }
+  const expected = readFileSync(path, "utf8");
+  if (actual === expected) {
+    if (existsSync(changed)) unlinkSync(changed);
+    return;
+  }
+  writeFileSync(changed, actual);
+  expect.fail(`${name}.svg differs from its golden file; wrote ${changed} (move it over ${path} to accept)`);
+}
+
+/** The RGBA pixels of a PNG: 8-bit RGBA, non-interlaced, as resvg writes. */
+function decodePng(png: Uint8Array): { width: number; height: number; rgba: Uint8Array } {
+  const view = new DataView(png.buffer, png.byteOffset, png.byteLength);
+  let off = 8, width = 0, height = 0;
+  const idat: Uint8Array[] = [];
+  while (off < png.length) {
+    const len = view.getUint32(off);
+    const type = String.fromCharCode(...png.subarray(off + 4, off + 8));
+    const data = png.subarray(off + 8, off + 8 + len);
+    if (type === "IHDR") {
+      width = view.getUint32(off + 8); height = view.getUint32(off + 12);
+      if (data[8] !== 8 || data[9] !== 6 || data[12] !== 0) throw new Error(`expected 8-bit RGBA, not interlaced; got depth ${data[8]}, colour type ${data[9]}`);
+    }
+    if (type === "IDAT") idat.push(data);
+    off += 12 + len;
+  }
+  const raw = inflateSync(Buffer.concat(idat));
+  const stride = width * 4;
+  const rgba = new Uint8Array(height * stride);
+  for (let y = 0; y < height; y++) {
+    const f = raw[y * (stride + 1)];
+    for (let x = 0; x < stride; x++) {
+      const v = raw[y * (stride + 1) + 1 + x];
+      const a = x >= 4 ? rgba[y * stride + x - 4] : 0;
+      const b = y > 0 ? rgba[(y - 1) * stride + x] : 0;
+      const c = x >= 4 && y > 0 ? rgba[(y - 1) * stride + x - 4] : 0;
+      let pred = 0;
+      if (f === 1) pred = a;
+      else if (f === 2) pred = b;
+      else if (f === 3) pred = (a + b) >> 1;
+      else if (f === 4) {
+        const p = a + b - c, pa = Math.abs(p - a), pb = Math.abs(p - b), pc = Math.abs(p - c);
+        pred = pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
+      }
+      rgba[y * stride + x] = (v + pred) & 255;
+    }
+  }
+  return { width, height, rgba };
+}
+
+const report = computeExplain({ T: 50, hidden: 4, seed: 1, t: 1, forgetBias: 5, gruVariant: "reset-after", twin: "auto" });
+const figures = renderExplainFigures(report);
+
+describe("explain figures (T = 50, H = 4, seed 1)", () => {
+  for (const { name, svg } of figures) {
+    it(`${name}: the figure function's SVG matches golden/${name}.svg byte for byte`, () => expectGolden(name, svg));
+  }
+
+  it("renderExplainFigures(report) is deterministic: a second render gives the same bytes", () => {
+    expect(renderExplainFigures(report).map((f) => f.svg)).toEqual(figures.map((f) => f.svg));
+  });
+
+  it("every figure is standalone SVG with fixed decimals, a title and no ids, scripts or external references", () => {
+    for (const { name, svg } of figures) {
+      expect(svg.startsWith('<svg'), name).toBe(true);
+      expect(svg).toContain('xmlns="http://www.w3.org/2000/svg"');
+      expect(svg.match(/http/g)?.length, name).toBe(1); // the namespace only
+      expect(svg).not.toMatch(/\sid=|<script|href=/);
+      expect(svg).toMatch(/<title>[^<]+<\/title>/);
+      // no number in a geometric attribute has more than 2 decimals
+      for (const m of svg.matchAll(/\s(?:d|transform|x|y|x1|x2|y1|y2|cx|cy|r|width|height)="([^"]*)"/g)) {
+        expect(m[1], `${name}: ${m[0]}`).not.toMatch(/\d\.\d{3}/);
+      }
+    }
+  });
+
+  it("svgToPng(svg): PNG signature, twice the SVG's size, white background, and drawn content", () => {
+    for (const { name, svg } of figures) {
+      const png = svgToPng(svg);
+      expect(Array.from(png.subarray(0, 8)), name).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+      const w = Number(/width="(\d+)"/.exec(svg)![1]), h = Number(/height="(\d+)"/.exec(svg)![1]);
+      const img = decodePng(png);
+      expect([img.width, img.height], name).toEqual([2 * w, 2 * h]);
+      const px = (x: number, y: number) => Array.from(img.rgba.subarray((y * img.width + x) * 4, (y * img.width + x) * 4 + 4));
+      for (const [x, y] of [[1, 1], [img.width - 2, 1], [1, img.height - 2], [img.width - 2, img.height - 2]]) expect(px(x, y), `${name} (${x}, ${y})`).toEqual([255, 255, 255, 255]);
+      let ink = 0;
+      for (let i = 0; i < img.rgba.length; i += 4) if (img.rgba[i] < 128 && img.rgba[i + 1] < 128 && img.rgba[i + 2] < 128) ink++;
+      expect(ink / (img.width * img.height), `${name}: dark pixels (axes, text)`).toBeGreaterThan(0.005);
+    }
+  });
+});
+
+describe("figure helpers", () => {
+  it("onePathFigure with a gradient of 10^-458 draws it as the point -458 on the log10 axis, not as zero", () => {
+    const T = 10_000;
+    const log10 = Array.from({ length: T }, (_, i) => -0.0458 * (T - 1 - i)); // 0.9^10000 ≈ 10^-457.6
+    const svg = onePathFigure({ T, series: [{ key: "rnn", label: "tanh RNN", log10 }] });
+    expect(svg).toContain("10^-458.0 at t = 1");
+    expect(svg).toContain(">−500<"); // the y axis reaches below -458 (d3-format's minus sign)
+    const d = /stroke="#D55E00" fill="none" d="(M[^"]+)"/.exec(svg)![1];
+    const ys = d.slice(1).split("L").map((p) => Number(p.split(",")[1]));
+    expect(ys.every(Number.isFinite)).toBe(true);
+    expect(Math.max(...ys)).toBeGreaterThan(270); // t = 1 sits low on the axis (y grows downwards), not at log10 = 0
+    expect(ys.length).toBeLessThan(T / 4); // decimated to the pixel width
+  });
+
+  it("decimateMinMax(x, y, buckets) keeps each bucket's first, lowest, highest and last point, and gaps", () => {
+    const x = Array.from({ length: 1000 }, (_, i) => i);
+    const y: (number | null)[] = x.map((i) => Math.sin(i));
+    y[500] = null;
+    const pts = decimateMinMax(x, y, 10);
+    expect(pts.length).toBeLessThanOrEqual(10 * 4 + 4 + 1);
+    expect(pts.some((p) => p[1] === null && p[0] === 500)).toBe(true);
+    const max = Math.max(...(y.filter((v) => v !== null) as number[]));
+    expect(pts.some((p) => p[1] === max)).toBe(true);
+    expect(pts[0]).toEqual([0, 0]);
+    expect(pts[pts.length - 1]).toEqual([999, Math.sin(999)]);
+    expect(decimateMinMax([1, 2], [3, -Infinity], 10)).toEqual([[1, 3], [2, null]]);
+  });
+
+  it("fixedNumber and fixedAttribute write at most 2 decimals, no trailing zeros, never -0", () => {
+    expect(fixedNumber(158.93175304448806)).toBe("158.93");
+    expect(fixedNumber(-0.001)).toBe("0");
+    expect(fixedNumber(10.5)).toBe("10.5");
+    expect(fixedNumber(3)).toBe("3");
+    expect(fixedAttribute("translate(0,158.93175304448806) rotate(-90)")).toBe("translate(0,158.93) rotate(-90)");
+    expect(fixedAttribute("M1e-7,2.3456L4,5")).toBe("M0,2.35L4,5");
+  });
+
+  it("formatPow10(log10) writes powers of ten for people; an exact zero is 0", () => {
+    expect(formatPow10(-250.083)).toBe("10^-250.1");
+    expect(formatPow10(-0.01)).toBe("10^0.0");
+    expect(formatPow10(null)).toBe("0");
+    expect(formatPow10(-Infinity)).toBe("0");
+  });
+
+  it("sweepCrossing(rho, ratio) interpolates where the ratio changes sign, or gives null", () => {
+    expect(sweepCrossing([1, 2], [-1, 1])).toBeCloseTo(1.5, 12);
+    expect(sweepCrossing([1, 2, 3], [-3, -1, null])).toBeNull();
+  });
+
+  it("reportHtml(page) inlines the SVG without its namespace, escapes text and has no script", () => {
+    const html = reportHtml({ title: "a<b", setup: "s & t", summary: ["x <y>"], figures: [{ name: "f", title: "F", caption: "c", svg: figures[0].svg }] });
+    expect(html).toContain("<h1>a&lt;b</h1>");
+    expect(html).toContain("x &lt;y&gt;");
+    expect(html).toContain(inlineSvg(figures[0].svg));
+    expect(html).not.toMatch(/http|<script/);
+  });
+});

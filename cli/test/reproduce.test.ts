@@ -1,0 +1,87 @@
+// `rnnlab reproduce NAME --quick` as real processes: each writes its sweep and the data of its figure.
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { ROOT } from "./run-cli";
+
+const BIN = fileURLToPath(new URL("../../bin/rnnlab.mjs", import.meta.url));
+
+function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT });
+    let stdout = "", stderr = "";
+    child.stdout.on("data", (d) => { stdout += d; });
+    child.stderr.on("data", (d) => { stderr += d; });
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+const tmp = mkdtempSync(join(tmpdir(), "rnnlab-reproduce-"));
+const json = (dir: string, name: string) => JSON.parse(readFileSync(join(dir, name), "utf8"));
+
+async function reproduce(name: string): Promise<string> {
+  const dir = join(tmp, name);
+  const r = await run(["reproduce", name, "--quick", "--workers", "1", "--quiet", "--out", dir]);
+  expect(r.stderr).toBe("");
+  expect(r.code).toBe(0);
+  for (const f of ["grid.json", "plan.json", "summary.json", "summary.csv", "success-rate.json", "curves.json", `${name}.json`]) expect(existsSync(join(dir, f)), f).toBe(true);
+  expect(json(dir, "summary.json").complete).toBe(true);
+  return dir;
+}
+
+describe("rnnlab reproduce --quick", () => {
+  it.concurrent("rnnlab reproduce adding --quick writes adding.json: per cell and T, each seed's steps to MSE < 0.01, final MSE and curve", async () => {
+    const dir = await reproduce("adding");
+    const a = json(dir, "adding.json");
+    expect(a.format).toBe("rnnlab-reproduce-adding");
+    expect(a.baseline).toBeCloseTo(1 / 6, 15);
+    expect(a.threshold).toBe(0.01);
+    expect(a.groups.map((g: { label: string }) => g.label)).toEqual(["cell=lstm T=6", "cell=lstm T=10", "cell=rnn T=6", "cell=rnn T=10"]);
+    for (const g of a.groups) {
+      expect(g.runs.map((r: { seed: number }) => r.seed)).toEqual([1, 2]);
+      for (const r of g.runs) {
+        expect(r.curve.step.length).toBe(r.curve.loss.length);
+        expect(r.curve.step.at(-1)).toBe(30);
+        expect(Number.isFinite(r.finalLoss)).toBe(true);
+      }
+    }
+  }, 180_000);
+
+  it.concurrent("rnnlab reproduce copy --quick writes copy.json with the memoryless baseline 10 ln 8/(T+20)", async () => {
+    const dir = await reproduce("copy");
+    const c = json(dir, "copy.json");
+    expect(c.baseline).toBeCloseTo((10 * Math.log(8)) / (5 + 20), 12);
+    expect(c.groups.map((g: { point: { cell: string } }) => g.point.cell)).toEqual(["lstm", "rnn"]);
+    for (const g of c.groups) expect(g.runs[0].finalMetric).toBeCloseTo(g.runs[0].finalLoss / c.baseline, 12);
+  }, 180_000);
+
+  it.concurrent("rnnlab reproduce char-lm --quick writes the course-smoothed loss from ln V·7 and 7 sampled names", async () => {
+    const dir = await reproduce("char-lm");
+    const c = json(dir, "char-lm.json");
+    const r = c.runs[0];
+    expect(r.V).toBe(27);
+    expect(r.smoothed.loss[0]).toBeCloseTo(Math.log(27) * 7, 12);
+    expect(r.smoothed.step.at(-1)).toBe(40);
+    expect(r.names).toHaveLength(7);
+    for (const n of r.names) expect(n).toMatch(/^[a-z]*$/);
+  }, 180_000);
+
+  it.concurrent("rnnlab reproduce gradients --quick writes log10||dJ/da<t>|| for t = 1..T at init and after training, for rnn, gru and lstm", async () => {
+    const dir = await reproduce("gradients");
+    const g = json(dir, "gradients.json");
+    expect(g.t).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+    expect(g.runs.map((r: { cell: string }) => r.cell)).toEqual(["rnn", "gru", "lstm"]);
+    for (const r of g.runs) {
+      for (const when of [r.init, r.trained]) {
+        expect(when.total).toHaveLength(12);
+        expect(when.direct.slice(0, 11)).toEqual(Array(11).fill(null)); // the loss sits at t = T only
+        for (const v of when.total) expect(Number.isFinite(v)).toBe(true);
+      }
+      expect(r.trained.loss).not.toBe(r.init.loss);
+    }
+  }, 180_000);
+});
