@@ -9,7 +9,7 @@
  * bce and ce are computed from the logits, stably, as PyTorch's BCEWithLogits and CrossEntropy do.
  */
 import { sigmoid } from "./activations";
-import { gemmNN, gemmNT, gemmTN, addColumnSums, fillRows } from "./linalg";
+import { addColumnSumsBlocked, fillRows, gemmNNBlocked, gemmNTBlocked, gemmTNBlocked } from "./linalg";
 import type { LossSpec } from "./loss-spec";
 import type { ModelConfig } from "./model";
 import type { ParamLayout } from "./params";
@@ -46,7 +46,7 @@ export function headForward(z: Float64Array, yhat: Float64Array, config: ModelCo
     if (!mask[t - 1]) continue;
     const zo = (t - 1) * B * O;
     fillRows(z, zo, B, P, by, O);
-    gemmNT(z, zo, O, a, (t - range.shift) * B * H, H, P, Wya, H, B, O, H);
+    gemmNTBlocked(z, zo, O, a, (t - range.shift) * B * H, H, P, Wya, H, B, O, H);
     for (let b = 0; b < B; b++) {
       const o = zo + b * O;
       if (output === "identity") for (let j = 0; j < O; j++) yhat[o + j] = z[o + j];
@@ -123,8 +123,8 @@ export function headBackward(dparams: Float64Array, daDirect: Float64Array, dz: 
         for (let j = 0; j < O; j++) dz[o + j] = (yhat[o + j] - (j === c ? 1 : 0)) * inv;
       }
     }
-    gemmTN(dparams, Wya, H, dz, zo, O, a, (t - range.shift) * B * H, H, O, H, B);
-    addColumnSums(dparams, by, dz, zo, O, B, O);
-    gemmNN(daDirect, (t - range.shift - 1) * B * H, H, dz, zo, O, P, Wya, H, B, H, O);
+    gemmTNBlocked(dparams, Wya, H, dz, zo, O, a, (t - range.shift) * B * H, H, O, H, B);
+    addColumnSumsBlocked(dparams, by, dz, zo, O, B, O);
+    gemmNNBlocked(daDirect, (t - range.shift - 1) * B * H, H, dz, zo, O, P, Wya, H, B, H, O);
   }
 }

@@ -136,14 +136,22 @@ export function pow2(k: number): number {
 export const LOG10_2 = Math.log10(2);
 
 // ---------------------------------------------------------------------------------------------------
-// Kernels for the Lyapunov (Benettin QR) loop and orthogonal initialization. One contiguous block.
+// Register-blocked kernels: the hot paths of the time loop (the hoisted input projection, the
+// per-step recurrent products, the weight gradients, the readout) and the Lyapunov loop. Each one
+// keeps its naive reference above and computes every entry with the same operations in the same
+// order, so it is bit-identical to it (test/kernels.test.ts checks that on random shapes).
 // ---------------------------------------------------------------------------------------------------
 
 /**
- * C[m, n] += Σ_k A[m, k]·B[n, k]   (C += A·Bᵀ), register-blocked 4×4. Accumulates. Same contract and
- * result (up to the order of the k-sum, which is the same: k ascending) as the naive `gemmNT`, which
- * stays the reference. Each pass over k loads 4 entries of A and 4 of B and does 16 multiply-adds,
- * against 2 loads per multiply-add in the naive loop; edge rows and columns fall back to dot products.
+ * C[m, n] += Σ_k A[m, k]·B[n, k]   (C += A·Bᵀ), register-blocked. Accumulates. Bit-identical to the
+ * naive `gemmNT`, which stays the reference: every entry is the same k-ascending sum s, started at 0
+ * and added to C once. Only which entries share a pass over k changes:
+ *   4×4 tiles: each k loads 4 entries of A and 4 of B for 16 multiply-adds (against 2 loads per
+ *     multiply-add in the naive loop); the column blocks of B are the outer loop, so a 4-row strip of
+ *     B (a slice of a weight matrix) is read from memory once and reused by every 4 rows of A;
+ *   1×8 and 1×4 strips for the last M % 4 rows (B = 1: the matrix-vector product W·a<t-1> of the
+ *     recurrence): 8 rows of B against one row of A, eight independent sums, so the adds pipeline;
+ *   4×1 and 1×1 for the last columns.
  */
 export function gemmNTBlocked(
   C: Float64Array, cOff: number, ldc: number,
@@ -151,12 +159,11 @@ export function gemmNTBlocked(
   B: Float64Array, bOff: number, ldb: number,
   M: number, N: number, K: number,
 ): void {
-  const M4 = M - (M % 4), N4 = N - (N % 4);
-  for (let m = 0; m < M4; m += 4) {
-    const a0 = aOff + m * lda, a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda;
-    const c0 = cOff + m * ldc, c1 = c0 + ldc, c2 = c1 + ldc, c3 = c2 + ldc;
-    for (let n = 0; n < N4; n += 4) {
-      const b0 = bOff + n * ldb, b1 = b0 + ldb, b2 = b1 + ldb, b3 = b2 + ldb;
+  const M4 = M - (M % 4), N4 = N - (N % 4), N8 = N - (N % 8);
+  for (let n = 0; n < N4; n += 4) {
+    const b0 = bOff + n * ldb, b1 = b0 + ldb, b2 = b1 + ldb, b3 = b2 + ldb;
+    for (let m = 0; m < M4; m += 4) {
+      const a0 = aOff + m * lda, a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda;
       let s00 = 0, s01 = 0, s02 = 0, s03 = 0, s10 = 0, s11 = 0, s12 = 0, s13 = 0;
       let s20 = 0, s21 = 0, s22 = 0, s23 = 0, s30 = 0, s31 = 0, s32 = 0, s33 = 0;
       for (let k = 0; k < K; k++) {
@@ -167,16 +174,51 @@ export function gemmNTBlocked(
         s20 += x2 * y0; s21 += x2 * y1; s22 += x2 * y2; s23 += x2 * y3;
         s30 += x3 * y0; s31 += x3 * y1; s32 += x3 * y2; s33 += x3 * y3;
       }
-      C[c0 + n] += s00; C[c0 + n + 1] += s01; C[c0 + n + 2] += s02; C[c0 + n + 3] += s03;
-      C[c1 + n] += s10; C[c1 + n + 1] += s11; C[c1 + n + 2] += s12; C[c1 + n + 3] += s13;
-      C[c2 + n] += s20; C[c2 + n + 1] += s21; C[c2 + n + 2] += s22; C[c2 + n + 3] += s23;
-      C[c3 + n] += s30; C[c3 + n + 1] += s31; C[c3 + n + 2] += s32; C[c3 + n + 3] += s33;
+      const c0 = cOff + m * ldc + n, c1 = c0 + ldc, c2 = c1 + ldc, c3 = c2 + ldc;
+      C[c0] += s00; C[c0 + 1] += s01; C[c0 + 2] += s02; C[c0 + 3] += s03;
+      C[c1] += s10; C[c1 + 1] += s11; C[c1 + 2] += s12; C[c1 + 3] += s13;
+      C[c2] += s20; C[c2 + 1] += s21; C[c2 + 2] += s22; C[c2 + 3] += s23;
+      C[c3] += s30; C[c3 + 1] += s31; C[c3 + 2] += s32; C[c3 + 3] += s33;
     }
   }
-  // Edges: the last M % 4 rows (all columns) and the last N % 4 columns of the blocked rows.
-  for (let m = 0; m < M; m++) {
+  for (let n = N4; n < N; n++) {
+    const br = bOff + n * ldb;
+    for (let m = 0; m < M4; m += 4) {
+      const a0 = aOff + m * lda, a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda;
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      for (let k = 0; k < K; k++) {
+        const y = B[br + k];
+        s0 += A[a0 + k] * y; s1 += A[a1 + k] * y; s2 += A[a2 + k] * y; s3 += A[a3 + k] * y;
+      }
+      const cr = cOff + m * ldc + n;
+      C[cr] += s0; C[cr + ldc] += s1; C[cr + 2 * ldc] += s2; C[cr + 3 * ldc] += s3;
+    }
+  }
+  for (let m = M4; m < M; m++) {
     const ar = aOff + m * lda, cr = cOff + m * ldc;
-    for (let n = m < M4 ? N4 : 0; n < N; n++) {
+    for (let n = 0; n < N8; n += 8) {
+      const b0 = bOff + n * ldb, b1 = b0 + ldb, b2 = b1 + ldb, b3 = b2 + ldb;
+      const b4 = b3 + ldb, b5 = b4 + ldb, b6 = b5 + ldb, b7 = b6 + ldb;
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
+      for (let k = 0; k < K; k++) {
+        const x = A[ar + k];
+        s0 += x * B[b0 + k]; s1 += x * B[b1 + k]; s2 += x * B[b2 + k]; s3 += x * B[b3 + k];
+        s4 += x * B[b4 + k]; s5 += x * B[b5 + k]; s6 += x * B[b6 + k]; s7 += x * B[b7 + k];
+      }
+      const c = cr + n;
+      C[c] += s0; C[c + 1] += s1; C[c + 2] += s2; C[c + 3] += s3; C[c + 4] += s4; C[c + 5] += s5; C[c + 6] += s6; C[c + 7] += s7;
+    }
+    for (let n = N8; n < N4; n += 4) {
+      const b0 = bOff + n * ldb, b1 = b0 + ldb, b2 = b1 + ldb, b3 = b2 + ldb;
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      for (let k = 0; k < K; k++) {
+        const x = A[ar + k];
+        s0 += x * B[b0 + k]; s1 += x * B[b1 + k]; s2 += x * B[b2 + k]; s3 += x * B[b3 + k];
+      }
+      const c = cr + n;
+      C[c] += s0; C[c + 1] += s1; C[c + 2] += s2; C[c + 3] += s3;
+    }
+    for (let n = N4; n < N; n++) {
       const br = bOff + n * ldb;
       let s = 0;
       for (let k = 0; k < K; k++) s += A[ar + k] * B[br + k];
@@ -184,6 +226,176 @@ export function gemmNTBlocked(
     }
   }
 }
+
+/**
+ * C[m, n] += Σ_k A[m, k]·B[k, n]   (C += A·B), register-blocked. Accumulates. The same sums as the
+ * naive `gemmNN` (the reference), in the same order: each entry starts from C and adds the products
+ * for k = 0, 1, …, K-1 one at a time, so the result is bit-identical except that the naive loop skips
+ * a zero A[m, k] (which can only turn a -0 in C into +0 here, or make 0·∞ a NaN).
+ *   4×4 tiles of C held in registers for the whole k loop (4 strided loads of A, 4 contiguous of B,
+ *     16 multiply-adds per k);
+ *   1×8 and 1×4 strips for the last M % 4 rows (B = 1: a vector times a matrix, the backward
+ *     recurrent product dJ/da<t-1> = W_aᵀ·dpre), with 8 or 4 independent sums;
+ *   4×1 and 1×1 for the last columns.
+ */
+export function gemmNNBlocked(
+  C: Float64Array, cOff: number, ldc: number,
+  A: Float64Array, aOff: number, lda: number,
+  B: Float64Array, bOff: number, ldb: number,
+  M: number, N: number, K: number,
+): void {
+  const M4 = M - (M % 4), N4 = N - (N % 4), N8 = N - (N % 8);
+  for (let m = 0; m < M4; m += 4) {
+    const a0 = aOff + m * lda, a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda;
+    for (let n = 0; n < N4; n += 4) {
+      const c0 = cOff + m * ldc + n, c1 = c0 + ldc, c2 = c1 + ldc, c3 = c2 + ldc;
+      let s00 = C[c0], s01 = C[c0 + 1], s02 = C[c0 + 2], s03 = C[c0 + 3];
+      let s10 = C[c1], s11 = C[c1 + 1], s12 = C[c1 + 2], s13 = C[c1 + 3];
+      let s20 = C[c2], s21 = C[c2 + 1], s22 = C[c2 + 2], s23 = C[c2 + 3];
+      let s30 = C[c3], s31 = C[c3 + 1], s32 = C[c3 + 2], s33 = C[c3 + 3];
+      for (let k = 0, br = bOff + n; k < K; k++, br += ldb) {
+        const x0 = A[a0 + k], x1 = A[a1 + k], x2 = A[a2 + k], x3 = A[a3 + k];
+        const y0 = B[br], y1 = B[br + 1], y2 = B[br + 2], y3 = B[br + 3];
+        s00 += x0 * y0; s01 += x0 * y1; s02 += x0 * y2; s03 += x0 * y3;
+        s10 += x1 * y0; s11 += x1 * y1; s12 += x1 * y2; s13 += x1 * y3;
+        s20 += x2 * y0; s21 += x2 * y1; s22 += x2 * y2; s23 += x2 * y3;
+        s30 += x3 * y0; s31 += x3 * y1; s32 += x3 * y2; s33 += x3 * y3;
+      }
+      C[c0] = s00; C[c0 + 1] = s01; C[c0 + 2] = s02; C[c0 + 3] = s03;
+      C[c1] = s10; C[c1 + 1] = s11; C[c1 + 2] = s12; C[c1 + 3] = s13;
+      C[c2] = s20; C[c2 + 1] = s21; C[c2 + 2] = s22; C[c2 + 3] = s23;
+      C[c3] = s30; C[c3 + 1] = s31; C[c3 + 2] = s32; C[c3 + 3] = s33;
+    }
+    for (let n = N4; n < N; n++) {
+      const c0 = cOff + m * ldc + n, c1 = c0 + ldc, c2 = c1 + ldc, c3 = c2 + ldc;
+      let s0 = C[c0], s1 = C[c1], s2 = C[c2], s3 = C[c3];
+      for (let k = 0, br = bOff + n; k < K; k++, br += ldb) {
+        const y = B[br];
+        s0 += A[a0 + k] * y; s1 += A[a1 + k] * y; s2 += A[a2 + k] * y; s3 += A[a3 + k] * y;
+      }
+      C[c0] = s0; C[c1] = s1; C[c2] = s2; C[c3] = s3;
+    }
+  }
+  for (let m = M4; m < M; m++) {
+    const ar = aOff + m * lda, cr = cOff + m * ldc;
+    for (let n = 0; n < N8; n += 8) {
+      const c = cr + n;
+      let s0 = C[c], s1 = C[c + 1], s2 = C[c + 2], s3 = C[c + 3], s4 = C[c + 4], s5 = C[c + 5], s6 = C[c + 6], s7 = C[c + 7];
+      for (let k = 0, br = bOff + n; k < K; k++, br += ldb) {
+        const x = A[ar + k];
+        s0 += x * B[br]; s1 += x * B[br + 1]; s2 += x * B[br + 2]; s3 += x * B[br + 3];
+        s4 += x * B[br + 4]; s5 += x * B[br + 5]; s6 += x * B[br + 6]; s7 += x * B[br + 7];
+      }
+      C[c] = s0; C[c + 1] = s1; C[c + 2] = s2; C[c + 3] = s3; C[c + 4] = s4; C[c + 5] = s5; C[c + 6] = s6; C[c + 7] = s7;
+    }
+    for (let n = N8; n < N4; n += 4) {
+      const c = cr + n;
+      let s0 = C[c], s1 = C[c + 1], s2 = C[c + 2], s3 = C[c + 3];
+      for (let k = 0, br = bOff + n; k < K; k++, br += ldb) {
+        const x = A[ar + k];
+        s0 += x * B[br]; s1 += x * B[br + 1]; s2 += x * B[br + 2]; s3 += x * B[br + 3];
+      }
+      C[c] = s0; C[c + 1] = s1; C[c + 2] = s2; C[c + 3] = s3;
+    }
+    for (let n = N4; n < N; n++) {
+      let s = C[cr + n];
+      for (let k = 0, br = bOff + n; k < K; k++, br += ldb) s += A[ar + k] * B[br];
+      C[cr + n] = s;
+    }
+  }
+}
+
+/**
+ * C[m, n] += Σ_k A[k, m]·B[k, n]   (C += Aᵀ·B), register-blocked. Accumulates. The same sums as the
+ * naive `gemmTN` (the reference) in the same order, rows k from the LAST to the first, each entry
+ * starting from C: bit-identical (up to the sign of a zero, as for gemmNNBlocked), so checkpointed and
+ * truncated BPTT stay bit-identical to full BPTT with this kernel too.
+ * The k rows are taken in chunks of TN_CHUNK (the last chunk first, each chunk from its last row): a
+ * chunk of A and B stays in cache while every 4×4 tile of C (held in registers) passes over it, so a
+ * long sum over time rows (K = T·B, up to 10⁵ and more) does not stream A and B once per tile.
+ */
+export function gemmTNBlocked(
+  C: Float64Array, cOff: number, ldc: number,
+  A: Float64Array, aOff: number, lda: number,
+  B: Float64Array, bOff: number, ldb: number,
+  M: number, N: number, K: number,
+): void {
+  const M4 = M - (M % 4), N4 = N - (N % 4);
+  for (let hi = K; hi > 0; hi -= TN_CHUNK) {
+    const lo = hi > TN_CHUNK ? hi - TN_CHUNK : 0;
+    for (let m = 0; m < M4; m += 4) {
+      for (let n = 0; n < N4; n += 4) {
+        const c0 = cOff + m * ldc + n, c1 = c0 + ldc, c2 = c1 + ldc, c3 = c2 + ldc;
+        let s00 = C[c0], s01 = C[c0 + 1], s02 = C[c0 + 2], s03 = C[c0 + 3];
+        let s10 = C[c1], s11 = C[c1 + 1], s12 = C[c1 + 2], s13 = C[c1 + 3];
+        let s20 = C[c2], s21 = C[c2 + 1], s22 = C[c2 + 2], s23 = C[c2 + 3];
+        let s30 = C[c3], s31 = C[c3 + 1], s32 = C[c3 + 2], s33 = C[c3 + 3];
+        for (let k = hi - 1, ar = aOff + k * lda + m, br = bOff + k * ldb + n; k >= lo; k--, ar -= lda, br -= ldb) {
+          const x0 = A[ar], x1 = A[ar + 1], x2 = A[ar + 2], x3 = A[ar + 3];
+          const y0 = B[br], y1 = B[br + 1], y2 = B[br + 2], y3 = B[br + 3];
+          s00 += x0 * y0; s01 += x0 * y1; s02 += x0 * y2; s03 += x0 * y3;
+          s10 += x1 * y0; s11 += x1 * y1; s12 += x1 * y2; s13 += x1 * y3;
+          s20 += x2 * y0; s21 += x2 * y1; s22 += x2 * y2; s23 += x2 * y3;
+          s30 += x3 * y0; s31 += x3 * y1; s32 += x3 * y2; s33 += x3 * y3;
+        }
+        C[c0] = s00; C[c0 + 1] = s01; C[c0 + 2] = s02; C[c0 + 3] = s03;
+        C[c1] = s10; C[c1 + 1] = s11; C[c1 + 2] = s12; C[c1 + 3] = s13;
+        C[c2] = s20; C[c2 + 1] = s21; C[c2 + 2] = s22; C[c2 + 3] = s23;
+        C[c3] = s30; C[c3 + 1] = s31; C[c3 + 2] = s32; C[c3 + 3] = s33;
+      }
+      for (let n = N4; n < N; n++) {
+        const c0 = cOff + m * ldc + n, c1 = c0 + ldc, c2 = c1 + ldc, c3 = c2 + ldc;
+        let s0 = C[c0], s1 = C[c1], s2 = C[c2], s3 = C[c3];
+        for (let k = hi - 1, ar = aOff + k * lda + m, br = bOff + k * ldb + n; k >= lo; k--, ar -= lda, br -= ldb) {
+          const y = B[br];
+          s0 += A[ar] * y; s1 += A[ar + 1] * y; s2 += A[ar + 2] * y; s3 += A[ar + 3] * y;
+        }
+        C[c0] = s0; C[c1] = s1; C[c2] = s2; C[c3] = s3;
+      }
+    }
+    for (let m = M4; m < M; m++) {
+      const cr = cOff + m * ldc;
+      for (let n = 0; n < N4; n += 4) {
+        const c = cr + n;
+        let s0 = C[c], s1 = C[c + 1], s2 = C[c + 2], s3 = C[c + 3];
+        for (let k = hi - 1, ar = aOff + k * lda + m, br = bOff + k * ldb + n; k >= lo; k--, ar -= lda, br -= ldb) {
+          const x = A[ar];
+          s0 += x * B[br]; s1 += x * B[br + 1]; s2 += x * B[br + 2]; s3 += x * B[br + 3];
+        }
+        C[c] = s0; C[c + 1] = s1; C[c + 2] = s2; C[c + 3] = s3;
+      }
+      for (let n = N4; n < N; n++) {
+        let s = C[cr + n];
+        for (let k = hi - 1, ar = aOff + k * lda + m, br = bOff + k * ldb + n; k >= lo; k--, ar -= lda, br -= ldb) s += A[ar] * B[br];
+        C[cr + n] = s;
+      }
+    }
+  }
+}
+
+/** Rows of A and B per chunk in gemmTNBlocked: 64 rows of a (G·H = 2048)-wide A is 1 MB; of 256, 128 kB. */
+const TN_CHUNK = 64;
+
+/**
+ * b[bOff+j] += Σ_r A[aOff + r·lda + j], rows from the last to the first: `addColumnSums` (the
+ * reference) with four rows per pass over b. Bit-identical to it: each b[j] still adds the rows one
+ * at a time, last row first.
+ */
+export function addColumnSumsBlocked(b: Float64Array, bOff: number, A: Float64Array, aOff: number, lda: number, rows: number, cols: number): void {
+  let r = rows - 1;
+  for (; r >= 3; r -= 4) {
+    const o3 = aOff + r * lda, o2 = o3 - lda, o1 = o2 - lda, o0 = o1 - lda;
+    for (let j = 0; j < cols; j++) b[bOff + j] = b[bOff + j] + A[o3 + j] + A[o2 + j] + A[o1 + j] + A[o0 + j];
+  }
+  for (; r >= 0; r--) {
+    const o = aOff + r * lda;
+    for (let j = 0; j < cols; j++) b[bOff + j] += A[o + j];
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Kernels for the Lyapunov (Benettin QR) loop and orthogonal initialization.
+// ---------------------------------------------------------------------------------------------------
 
 /**
  * Orthonormalizes the rows of X (rows × cols, row stride ld) in place by modified Gram–Schmidt with one

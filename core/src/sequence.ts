@@ -3,7 +3,9 @@
  *
  * Structure (the "hand-fused" form): the input projection b + W_x·x<t> for every t is one GEMM before
  * the recurrence, and the weight gradients are GEMMs over the stored pre-activation gradients after
- * it, so only the H×H (G·H×H for gated cells) products stay inside the loop.
+ * it, so only the H×H (G·H×H for gated cells) products stay inside the loop. Every product uses
+ * linalg's register-blocked kernels (gemmNTBlocked, gemmNNBlocked, gemmTNBlocked), which compute each
+ * entry exactly as their naive references do: the results are those of the naive kernels, bit for bit.
  *
  * Extended range. dJ/da<t> = J_{t+1}ᵀ·dJ/da<t+1> + direct<t> is linear in the carried gradient, so
  * the loop carries g = dJ/da<t> · 2^-k with an integer k. While |g| stays in [2^-400, 2^400], k = 0
@@ -17,7 +19,7 @@ import { gruStepBackward, gruStepForward } from "./cells/gru";
 import { lstmStepBackward, lstmStepForward } from "./cells/lstm";
 import { rnnStepBackward, rnnStepForward } from "./cells/rnn";
 import type { Ledger } from "./ledger";
-import { addColumnSums, fillRows, gemmNN, gemmNT, gemmTN, log10Norm, LOG10_2, maxAbs, pow2 } from "./linalg";
+import { addColumnSumsBlocked, fillRows, gemmNNBlocked, gemmNTBlocked, gemmTNBlocked, LOG10_2, log10Norm, maxAbs, pow2 } from "./linalg";
 import type { ModelConfig } from "./model";
 import type { ParamLayout } from "./params";
 import type { Tape } from "./tape";
@@ -70,12 +72,12 @@ export function sequenceForward(tape: Tape, P: Float64Array, L: ParamLayout, x: 
   if (cell === "rnn") {
     const Wax = L.byName.Wax.offset, ba = L.byName.ba.offset;
     fillRows(tape.a, n, T * B, P, ba, H);
-    gemmNT(tape.a, n, H, x, 0, I, P, Wax, I, T * B, H, I);
+    gemmNTBlocked(tape.a, n, H, x, 0, I, P, Wax, I, T * B, H, I);
     for (let t = 1; t <= T; t++) rnnStepForward(tape, P, L, t);
   } else {
     const GH = G * H;
     fillRows(tape.gates, 0, T * B, P, L.b0, GH);
-    gemmNT(tape.gates, 0, GH, x, 0, I, P, L.W0 + H, H + I, T * B, GH, I);
+    gemmNTBlocked(tape.gates, 0, GH, x, 0, I, P, L.W0 + H, H + I, T * B, GH, I);
     if (cell === "lstm") for (let t = 1; t <= T; t++) lstmStepForward(tape, P, L, t);
     else for (let t = 1; t <= T; t++) gruStepForward(tape, P, L, t);
   }
@@ -173,8 +175,8 @@ export function sequenceBackward(
       ledger.dWaa[li] = log10RecurrentWeightGradNorm(tape, t, k);
       const sx = tape.sx;
       sx.fill(0, 0, B * I);
-      if (cell === "rnn") gemmNN(sx, 0, I, tape.dpre, pOff, H, P, L.byName.Wax.offset, I, B, I, H);
-      else gemmNN(sx, 0, I, tape.dpre, pOff, GH, P, L.W0 + H, H + I, B, I, GH);
+      if (cell === "rnn") gemmNNBlocked(sx, 0, I, tape.dpre, pOff, H, P, L.byName.Wax.offset, I, B, I, H);
+      else gemmNNBlocked(sx, 0, I, tape.dpre, pOff, GH, P, L.W0 + H, H + I, B, I, GH);
       ledger.dx[li] = log10Norm(sx, 0, B * I, k);
     }
     if (k !== 0) {
@@ -222,25 +224,25 @@ export function accumulateParamGrads(dP: Float64Array, tape: Tape, L: ParamLayou
   const pOff = (t0 - 1) * B * GH;
   const dpre = tape.dpre;
   if (cell === "rnn") {
-    gemmTN(dP, L.byName.Wax.offset, I, dpre, pOff, H, x, xOff, I, H, I, rows);
-    gemmTN(dP, L.byName.Waa.offset, H, dpre, pOff, H, tape.a, aOff, H, H, H, rows);
-    addColumnSums(dP, L.byName.ba.offset, dpre, pOff, H, rows, H);
+    gemmTNBlocked(dP, L.byName.Wax.offset, I, dpre, pOff, H, x, xOff, I, H, I, rows);
+    gemmTNBlocked(dP, L.byName.Waa.offset, H, dpre, pOff, H, tape.a, aOff, H, H, H, rows);
+    addColumnSumsBlocked(dP, L.byName.ba.offset, dpre, pOff, H, rows, H);
     return;
   }
-  gemmTN(dP, L.W0 + H, ld, dpre, pOff, GH, x, xOff, I, GH, I, rows);
-  addColumnSums(dP, L.b0, dpre, pOff, GH, rows, GH);
+  gemmTNBlocked(dP, L.W0 + H, ld, dpre, pOff, GH, x, xOff, I, GH, I, rows);
+  addColumnSumsBlocked(dP, L.b0, dpre, pOff, GH, rows, GH);
   if (cell === "lstm") {
-    gemmTN(dP, L.W0, ld, dpre, pOff, GH, tape.a, aOff, H, GH, H, rows);
+    gemmTNBlocked(dP, L.W0, ld, dpre, pOff, GH, tape.a, aOff, H, GH, H, rows);
     return;
   }
   // GRU: [Γr|Γu] blocks see a<t-1>; the c~ block sees Γr⊙a<t-1> (reset-before) or, through dhn, a<t-1>.
-  gemmTN(dP, L.W0, ld, dpre, pOff, GH, tape.a, aOff, H, 2 * H, H, rows);
+  gemmTNBlocked(dP, L.W0, ld, dpre, pOff, GH, tape.a, aOff, H, 2 * H, H, rows);
   const Wc = L.W0 + 2 * H * ld;
   if (gruVariant === "reset-before") {
-    gemmTN(dP, Wc, ld, dpre, pOff + 2 * H, GH, tape.aux, aOff, H, H, H, rows);
+    gemmTNBlocked(dP, Wc, ld, dpre, pOff + 2 * H, GH, tape.aux, aOff, H, H, H, rows);
   } else {
-    gemmTN(dP, Wc, ld, tape.dhn, aOff, H, tape.a, aOff, H, H, H, rows);
-    addColumnSums(dP, L.byName.bca.offset, tape.dhn, aOff, H, rows, H);
+    gemmTNBlocked(dP, Wc, ld, tape.dhn, aOff, H, tape.a, aOff, H, H, H, rows);
+    addColumnSumsBlocked(dP, L.byName.bca.offset, tape.dhn, aOff, H, rows, H);
   }
 }
 
@@ -251,8 +253,8 @@ export function accumulateInputGrads(dx: Float64Array, tape: Tape, P: Float64Arr
   const GH = G * H;
   const xOff = (t0 - 1) * B * I;
   const pOff = (t0 - 1) * B * GH;
-  if (cell === "rnn") gemmNN(dx, xOff, I, tape.dpre, pOff, H, P, L.byName.Wax.offset, I, rows, I, H);
-  else gemmNN(dx, xOff, I, tape.dpre, pOff, GH, P, L.W0 + H, H + I, rows, I, GH);
+  if (cell === "rnn") gemmNNBlocked(dx, xOff, I, tape.dpre, pOff, H, P, L.byName.Wax.offset, I, rows, I, H);
+  else gemmNNBlocked(dx, xOff, I, tape.dpre, pOff, GH, P, L.W0 + H, H + I, rows, I, GH);
 }
 
 /** x[off..off+n) *= 2^k exactly (two steps, so that |k| up to ~2000 neither overflows 2^k itself). */

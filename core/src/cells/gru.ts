@@ -8,7 +8,7 @@
  * The hoisted input projection has already written b + W[:, H:]·x<t> into the gates slot.
  * tape.aux keeps Γr⊙a<t-1> (reset-before) or hn (reset-after), the a-side input of the c~ block.
  */
-import { fillRows, gemmNN, gemmNT } from "../linalg";
+import { fillRows, gemmNNBlocked, gemmNTBlocked } from "../linalg";
 import type { ParamLayout } from "../params";
 import type { Tape } from "../tape";
 
@@ -21,7 +21,7 @@ export function gruStepForward(tape: Tape, P: Float64Array, L: ParamLayout, t: n
   const gates = tape.gates, a = tape.a, aux = tape.aux;
   const Wc = L.W0 + 2 * H * ld;
   // [Γr | Γu] pre-activations += W[0:2H, :H]·a<t-1>
-  gemmNT(gates, gOff, G3, a, prevOff, H, P, L.W0, ld, B, 2 * H, H);
+  gemmNTBlocked(gates, gOff, G3, a, prevOff, H, P, L.W0, ld, B, 2 * H, H);
   for (let b = 0; b < B; b++) {
     const go = gOff + b * G3;
     for (let j = 0; j < 2 * H; j++) gates[go + j] = 1 / (1 + Math.exp(-gates[go + j]));
@@ -31,7 +31,7 @@ export function gruStepForward(tape: Tape, P: Float64Array, L: ParamLayout, t: n
       const go = gOff + b * G3, ao = prevOff + b * H;
       for (let j = 0; j < H; j++) aux[ao + j] = gates[go + j] * a[ao + j];
     }
-    gemmNT(gates, gOff + 2 * H, G3, aux, prevOff, H, P, Wc, ld, B, H, H);
+    gemmNTBlocked(gates, gOff + 2 * H, G3, aux, prevOff, H, P, Wc, ld, B, H, H);
     for (let b = 0; b < B; b++) {
       const go = gOff + b * G3, ao = prevOff + b * H, cur = ao + B * H;
       for (let j = 0; j < H; j++) {
@@ -43,7 +43,7 @@ export function gruStepForward(tape: Tape, P: Float64Array, L: ParamLayout, t: n
     }
   } else {
     fillRows(aux, prevOff, B, P, L.byName.bca.offset, H);
-    gemmNT(aux, prevOff, H, a, prevOff, H, P, Wc, ld, B, H, H);
+    gemmNTBlocked(aux, prevOff, H, a, prevOff, H, P, Wc, ld, B, H, H);
     for (let b = 0; b < B; b++) {
       const go = gOff + b * G3, ao = prevOff + b * H, cur = ao + B * H;
       for (let j = 0; j < H; j++) {
@@ -84,7 +84,7 @@ export function gruStepBackward(tape: Tape, P: Float64Array, L: ParamLayout, t: 
   if (gruVariant === "reset-before") {
     const dra = tape.sx;
     dra.fill(0, 0, B * H);
-    gemmNN(dra, 0, H, dpre, gOff + 2 * H, G3, P, Wc, ld, B, H, H);
+    gemmNNBlocked(dra, 0, H, dpre, gOff + 2 * H, G3, P, Wc, ld, B, H, H);
     for (let b = 0; b < B; b++) {
       const go = gOff + b * G3, ao = prevOff + b * H, r0 = b * H;
       for (let j = 0; j < H; j++) {
@@ -93,7 +93,7 @@ export function gruStepBackward(tape: Tape, P: Float64Array, L: ParamLayout, t: 
         g[r0 + j] = g[r0 + j] * (1 - u) + dra[r0 + j] * r;
       }
     }
-    gemmNN(g, 0, H, dpre, gOff, G3, P, L.W0, ld, B, H, 2 * H);
+    gemmNNBlocked(g, 0, H, dpre, gOff, G3, P, L.W0, ld, B, H, 2 * H);
   } else {
     const dhn = tape.dhn;
     for (let b = 0; b < B; b++) {
@@ -106,8 +106,8 @@ export function gruStepBackward(tape: Tape, P: Float64Array, L: ParamLayout, t: 
         g[r0 + j] = g[r0 + j] * (1 - u);
       }
     }
-    gemmNN(g, 0, H, dpre, gOff, G3, P, L.W0, ld, B, H, 2 * H);
-    gemmNN(g, 0, H, dhn, prevOff, H, P, Wc, ld, B, H, H);
+    gemmNNBlocked(g, 0, H, dpre, gOff, G3, P, L.W0, ld, B, H, 2 * H);
+    gemmNNBlocked(g, 0, H, dhn, prevOff, H, P, Wc, ld, B, H, H);
   }
 }
 

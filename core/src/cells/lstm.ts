@@ -6,7 +6,7 @@
  * gates buffer holds the four blocks side by side. The hoisted input projection has already written
  * b + W[:, H:]·x<t> into the gates slot; the step adds W[:, :H]·a<t-1>.
  */
-import { gemmNN, gemmNT } from "../linalg";
+import { gemmNNBlocked, gemmNTBlocked } from "../linalg";
 import type { ParamLayout } from "../params";
 import type { Tape } from "../tape";
 
@@ -16,7 +16,7 @@ export function lstmStepForward(tape: Tape, P: Float64Array, L: ParamLayout, t: 
   const G4 = 4 * H;
   const gOff = (t - 1) * B * G4;
   const gates = tape.gates, a = tape.a, c = tape.c, tc = tape.tc;
-  gemmNT(gates, gOff, G4, a, (t - 1) * B * H, H, P, L.W0, H + I, B, G4, H);
+  gemmNTBlocked(gates, gOff, G4, a, (t - 1) * B * H, H, P, L.W0, H + I, B, G4, H);
   for (let b = 0; b < B; b++) {
     const go = gOff + b * G4;
     const prev = ((t - 1) * B + b) * H;
@@ -71,7 +71,7 @@ export function lstmStepBackward(tape: Tape, P: Float64Array, L: ParamLayout, t:
     }
   }
   g.fill(0);
-  gemmNN(g, 0, H, dpre, gOff, G4, P, L.W0, H + I, B, H, G4);
+  gemmNNBlocked(g, 0, H, dpre, gOff, G4, P, L.W0, H + I, B, H, G4);
 }
 
 /**

@@ -5,7 +5,7 @@
  * hoisted out of the recurrence as one GEMM), so the step adds only the H×H recurrent product.
  */
 import { activateInPlace, activationGradFromOutput, mulActivationGrad } from "../activations";
-import { gemmNN, gemmNT } from "../linalg";
+import { gemmNNBlocked, gemmNTBlocked } from "../linalg";
 import type { ParamLayout } from "../params";
 import type { Tape } from "../tape";
 
@@ -13,7 +13,7 @@ import type { Tape } from "../tape";
 export function rnnStepForward(tape: Tape, P: Float64Array, L: ParamLayout, t: number): void {
   const { B, config: { H, activation } } = tape;
   const at = t * B * H;
-  gemmNT(tape.a, at, H, tape.a, at - B * H, H, P, L.byName.Waa.offset, H, B, H, H);
+  gemmNTBlocked(tape.a, at, H, tape.a, at - B * H, H, P, L.byName.Waa.offset, H, B, H, H);
   activateInPlace(tape.a, at, B * H, activation);
 }
 
@@ -30,7 +30,7 @@ export function rnnStepBackward(tape: Tape, P: Float64Array, L: ParamLayout, t: 
   for (let i = 0; i < n; i++) tape.dpre[d + i] = g[i];
   mulActivationGrad(tape.dpre, d, tape.a, t * n, n, activation);
   g.fill(0);
-  gemmNN(g, 0, H, tape.dpre, d, H, P, L.byName.Waa.offset, H, B, H, H);
+  gemmNNBlocked(g, 0, H, tape.dpre, d, H, P, L.byName.Waa.offset, H, B, H, H);
 }
 
 /** J = ∂a<t>/∂a<t-1> for batch row b: J[i, j] = g'(z_i)·Waa[i, j]. Writes the (H, H) matrix J. */

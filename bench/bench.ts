@@ -1,0 +1,167 @@
+// npm run bench: one training step (forward over T, exact BPTT, every parameter gradient, no
+// optimizer update; a linear readout of the last state to one unit, MSE) for the vanilla tanh RNN,
+// the LSTM and the GRU (PyTorch's reset-after), on configurations A-D (cases.ts), against
+//   pytorch    nn.RNN/LSTM/GRU + autograd, float64, one thread, OpenBLAS (peers/torch_step.py)
+//   numpy      a hand-fused BPTT, float64, OpenBLAS, one thread (peers/numpy_step.py)
+//   tfjs-wasm  TF.js layers on the WebAssembly backend, float32 (peers/tfjs_step.ts)
+// Every peer reads the same weights and inputs from one case directory. Before a time is reported,
+// the peer's loss and gradient norm are checked against PyTorch float64: to 1e-9 for float64 peers,
+// to TFJS_TOL for TF.js (its GRU against rnnlab's float64 reset-before twin, since TF.js has no
+// reset-after GRU). Each peer runs in its own process: one warm-up step, then repeated steps.
+// Output: JSON lines (one per peer and case), then a markdown table, also written to out/bench/.
+//
+//   npm run bench -- --configs A,D --cells rnn,lstm --peers rnnlab,pytorch,numpy,tfjs --scale 1 --no-memory
+// Setup (apt: python3-torch, python3-numpy, libopenblas0-pthread; npm: tfjs + wasm backend): bench/setup.sh
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, loadavg, tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { CELLS, CONFIGS, writeCase, type BenchCase } from "./cases";
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const ROOT = join(HERE, "..");
+const TSX = join(ROOT, "node_modules", ".bin", "tsx");
+const PY = "/usr/bin/python3";
+const OPENBLAS = "/usr/lib/x86_64-linux-gnu/openblas-pthread";
+const F64_TOL = 1e-9;
+const TFJS_TOL = 1e-3;
+const PEERS = ["rnnlab", "pytorch", "numpy", "tfjs"] as const;
+type Peer = (typeof PEERS)[number];
+
+function opt(name: string, def: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 && i + 1 < process.argv.length ? process.argv[i + 1] : def;
+}
+const configs = opt("configs", "A,B,C,D").split(",");
+const cells = opt("cells", CELLS.join(",")).split(",");
+const peers = opt("peers", PEERS.join(",")).split(",") as Peer[];
+const scale = Number(opt("scale", "1")); // multiplies every time budget
+for (const c of configs) if (!CONFIGS.some((k) => k.name === c)) throw new RangeError(`--configs: unknown config ${c}; expected some of A,B,C,D`);
+for (const c of cells) if (!CELLS.includes(c as never)) throw new RangeError(`--cells: unknown cell ${c}; expected some of ${CELLS.join(",")}`);
+for (const p of peers) if (!PEERS.includes(p)) throw new RangeError(`--peers: unknown peer ${p}; expected some of ${PEERS.join(",")}`);
+if (!(scale > 0)) throw new RangeError(`--scale must be > 0, got ${scale}`);
+
+/** time budget (ms), minimum and maximum repetitions after the warm-up, per peer */
+function budget(peer: Peer, c: BenchCase): [number, number, number] {
+  if (peer === "tfjs") return [8000 * scale, 1, 10]; // a C or D LSTM step takes ~20 s: warm-up + 1
+  if (c.name === "C") return [6000 * scale, 3, 20];
+  return [3000 * scale, 5, 50];
+}
+
+interface Result {
+  peer: string; dtype: string; case: string; median: number; min: number; reps: number; warmupMs: number;
+  loss: number; gradNorm: number; peakRssGrowthMB: number; flatGradNorm?: number; stepMB?: number;
+  resetBefore?: { loss: number; flatGradNorm: number }; blas?: string[]; error?: string;
+  [k: string]: unknown;
+}
+
+function run(peer: Peer, dir: string, c: BenchCase): Result {
+  const [b, lo, hi] = budget(peer, c);
+  const a = [dir, String(b), String(lo), String(hi)];
+  const env: NodeJS.ProcessEnv = { ...process.env, OPENBLAS_NUM_THREADS: "1", OMP_NUM_THREADS: "1", MKL_NUM_THREADS: "1" };
+  const cmd = peer === "rnnlab" ? [TSX, join(HERE, "run-rnnlab.ts"), ...a]
+    : peer === "tfjs" ? [TSX, join(HERE, "peers", "tfjs_step.ts"), ...a]
+    : [PY, join(HERE, "peers", peer === "pytorch" ? "torch_step.py" : "numpy_step.py"), ...a];
+  if (peer === "pytorch" || peer === "numpy") env.LD_LIBRARY_PATH = [OPENBLAS, process.env.LD_LIBRARY_PATH].filter(Boolean).join(":");
+  const r = spawnSync(cmd[0], cmd.slice(1), { env, encoding: "utf8", maxBuffer: 1 << 24 });
+  const line = r.stdout.trim().split("\n").filter((l) => l.startsWith("{")).pop();
+  if (r.status !== 0 || !line) {
+    const why = (r.stderr || r.stdout || String(r.error)).trim().split("\n").slice(-3).join(" | ");
+    return { peer, dtype: "", case: `${c.name}-${c.cell}`, median: NaN, min: NaN, reps: 0, warmupMs: NaN, loss: NaN, gradNorm: NaN, peakRssGrowthMB: NaN, error: why };
+  }
+  return JSON.parse(line) as Result;
+}
+
+const rel = (a: number, b: number) => Math.abs(a - b) / Math.max(Math.abs(b), 1e-300);
+const fmt = (ms: number) => (ms !== ms ? "–" : ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms.toFixed(2));
+const ratio = (peer: number, ours: number) => (peer > 0 && ours > 0 ? peer / ours : NaN);
+const fx = (r: number) => (r !== r ? "–" : r >= 10 ? `${r.toFixed(0)}×` : `${r.toFixed(1)}×`);
+
+const root = mkdtempSync(join(tmpdir(), "rnnlab-bench-"));
+const started = new Date();
+const header = {
+  date: started.toISOString(), cpu: cpus()[0]?.model, cores: cpus().length, node: process.version,
+  loadavgStart: loadavg().map((v) => +v.toFixed(2)), configs, cells, peers, scale, caseDir: root,
+};
+console.log(JSON.stringify({ bench: "rnnlab training step", ...header }));
+const rows: { c: BenchCase; res: Partial<Record<Peer, Result>> }[] = [];
+const lines: string[] = [JSON.stringify(header)];
+try {
+  for (const cfg of CONFIGS.filter((k) => configs.includes(k.name))) {
+    for (const cell of CELLS.filter((k) => cells.includes(k))) {
+      const c: BenchCase = { ...cfg, cell };
+      const dir = writeCase(root, c);
+      const res: Partial<Record<Peer, Result>> = {};
+      for (const p of peers) res[p] = run(p, dir, c);
+      // checks against PyTorch float64 (or rnnlab, itself checked against PyTorch by the test suite, when PyTorch is not run)
+      const ref = res.pytorch && !res.pytorch.error ? { by: "pytorch", loss: res.pytorch.loss, gradNorm: res.pytorch.gradNorm }
+        : res.rnnlab && !res.rnnlab.error ? { by: "rnnlab", loss: res.rnnlab.loss, gradNorm: res.rnnlab.gradNorm } : null;
+      for (const p of peers) {
+        const r = res[p]!;
+        if (!r.error && ref) {
+          let want = ref, tol = F64_TOL, norm = r.gradNorm;
+          if (p === "tfjs") {
+            tol = TFJS_TOL;
+            const ours = res.rnnlab;
+            if (cell === "gru") want = ours?.resetBefore ? { by: "rnnlab reset-before twin", loss: ours.resetBefore.loss, gradNorm: ours.resetBefore.flatGradNorm } : want;
+            // Keras has one bias per gate: compare with the norm over that layout
+            else if (ours?.flatGradNorm) want = { by: `${ref.by} (loss), rnnlab (one-bias norm)`, loss: ref.loss, gradNorm: ours.flatGradNorm };
+          }
+          r.check = { against: want.by, lossRelErr: rel(r.loss, want.loss), gradNormRelErr: rel(norm, want.gradNorm), tol };
+          r.verified = rel(r.loss, want.loss) <= tol && rel(norm, want.gradNorm) <= tol;
+        } else r.verified = false;
+        if (p !== "rnnlab" && res.rnnlab && r.verified) r.rnnlabSpeedup = ratio(r.median, res.rnnlab.median);
+        console.log(JSON.stringify({ config: c.name, cell, H: c.H, I: c.I, T: c.T, B: c.B, ...r }));
+        lines.push(JSON.stringify({ config: c.name, cell, ...r }));
+      }
+      rows.push({ c, res });
+    }
+  }
+} finally {
+  rmSync(root, { recursive: true, force: true });
+}
+
+// the markdown tables: wall-clock medians (min) in ms, then CPU-time medians; "×" = how many times
+// faster rnnlab is than each peer (the peer's median over rnnlab's)
+const t = (r: Result | undefined) => (!r ? "" : r.error ? "error" : !r.verified ? `${fmt(r.median)} (unverified)` : `${fmt(r.median)} (${fmt(r.min)})`);
+const tc = (r: Result | undefined) => (!r ? "" : r.error ? "error" : `${fmt(r.cpuMedian as number)}${r.verified ? "" : " (unverified)"}`);
+const sp = (r: Result | undefined, ours: Result | undefined, key: "median" | "cpuMedian") =>
+  (r && ours && r.verified && ours.verified ? fx(ratio(r[key] as number, ours[key] as number)) : "–");
+const mem = (r: Result | undefined) => (r && !r.error ? r.peakRssGrowthMB.toFixed(0) : "–");
+const md: string[] = [];
+const when = `${header.date.slice(0, 10)}, ${header.cpu} (${header.cores} cores, one thread per peer), Node ${header.node}; load average at start ${header.loadavgStart.join(" ")}, at end ${loadavg().map((v) => v.toFixed(2)).join(" ")}`;
+md.push(`One training step, wall-clock median (min) in ms; "×" = peer median / rnnlab median. ${when}.`);
+md.push("");
+md.push("| config (H, I, T, B) | cell | rnnlab f64 | PyTorch f64 | × | NumPy fused f64 | × | TF.js wasm f32 | × | peak RSS growth MB (rnnlab / torch / numpy / tfjs) |");
+md.push("|---|---|---|---|---|---|---|---|---|---|");
+for (const { c, res } of rows) {
+  md.push(`| ${c.name} (${c.H}, ${c.I}, ${c.T}, ${c.B}) | ${c.cell} | ${t(res.rnnlab)} | ${t(res.pytorch)} | ${sp(res.pytorch, res.rnnlab, "median")} | ${t(res.numpy)} | ${sp(res.numpy, res.rnnlab, "median")} | ${t(res.tfjs)} | ${sp(res.tfjs, res.rnnlab, "median")} | ${mem(res.rnnlab)} / ${mem(res.pytorch)} / ${mem(res.numpy)} / ${mem(res.tfjs)} |`);
+}
+md.push("");
+md.push("The same steps in CPU time (user + system of each peer's process, median in ms): less sensitive to other load on the machine.");
+md.push("");
+md.push("| config | cell | rnnlab | PyTorch | × | NumPy | × | TF.js | × |");
+md.push("|---|---|---|---|---|---|---|---|---|");
+for (const { c, res } of rows) {
+  md.push(`| ${c.name} | ${c.cell} | ${tc(res.rnnlab)} | ${tc(res.pytorch)} | ${sp(res.pytorch, res.rnnlab, "cpuMedian")} | ${tc(res.numpy)} | ${sp(res.numpy, res.rnnlab, "cpuMedian")} | ${tc(res.tfjs)} | ${sp(res.tfjs, res.rnnlab, "cpuMedian")} |`);
+}
+const blas = rows.flatMap(({ res }) => Object.values(res)).find((r) => r?.blas)?.blas;
+md.push("");
+md.push(`BLAS loaded by the Python peers: ${blas ? blas.join(", ") : "(not run)"}. TF.js GRU is reset-before (checked against rnnlab's reset-before twin); the other GRUs are PyTorch's reset-after.`);
+console.log("\n" + md.join("\n"));
+
+// memory: one checkpointed LSTM step at T = 10,000 and 100,000 (bench/memory.ts; --no-memory skips it)
+if (!process.argv.includes("--no-memory")) {
+  console.log("\nmemory (bench/memory.ts, checkpointed BPTT):");
+  const r = spawnSync(process.execPath, ["--expose-gc", "--import", "tsx", join(HERE, "memory.ts"), "--no-full"], { cwd: ROOT, encoding: "utf8" });
+  const out = (r.stdout || r.stderr).trim();
+  console.log(out);
+  md.push("", "Memory, one checkpointed LSTM step (bench/memory.ts):", "", ...out.split("\n").filter((l) => l.startsWith("|")));
+  for (const l of out.split("\n").filter((l) => l.startsWith("{"))) lines.push(l);
+}
+const outDir = join(ROOT, "out", "bench");
+mkdirSync(outDir, { recursive: true });
+writeFileSync(join(outDir, "results.jsonl"), lines.join("\n") + "\n");
+writeFileSync(join(outDir, "results.md"), md.join("\n") + "\n");
+console.log(`\nwritten: out/bench/results.jsonl, out/bench/results.md (${((Date.now() - started.getTime()) / 1000).toFixed(0)} s)`);
