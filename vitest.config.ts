@@ -2,7 +2,7 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
-    include: ["core/test/**/*.test.ts", "cli/test/**/*.test.ts"],
+    include: ["core/test/**/*.test.ts", "cli/test/**/*.test.ts", "web/test/**/*.test.ts"],
     // Numeric tests are CPU-bound; two workers match the two cores this project is built on.
     maxWorkers: 2,
     testTimeout: 60_000,

@@ -30,3 +30,24 @@ if (reason) {
     process.exit(r.status ?? 1);
   }
 }
+
+// `npm test` also drives the playground in Debian's Chromium (web/test/e2e). Install it when it is
+// missing and we are root (CI, containers); otherwise say exactly what to run. Never `npx playwright install`.
+if (process.env.npm_lifecycle_event === "pretest") {
+  const chromium = process.env.CHROMIUM ?? "/usr/bin/chromium";
+  if (!existsSync(chromium)) {
+    if (process.env.CHROMIUM) {
+      console.error(`rnnlab: CHROMIUM=${chromium} does not exist; the browser tests will fail. Point it at a Chromium binary, or unset it and run: apt-get install -y chromium`);
+    } else if (process.getuid?.() === 0) {
+      console.error("rnnlab: the browser tests need Debian's Chromium: running apt-get install -y chromium");
+      let r = spawnSync("apt-get", ["install", "-y", "chromium"], { stdio: "inherit" });
+      if (r.status !== 0) {
+        spawnSync("apt-get", ["update"], { stdio: "inherit" });
+        r = spawnSync("apt-get", ["install", "-y", "chromium"], { stdio: "inherit" });
+      }
+      if (r.status !== 0) console.error("rnnlab: apt-get install -y chromium failed; the browser tests will fail until /usr/bin/chromium exists");
+    } else {
+      console.error("rnnlab: the browser tests need Debian's Chromium at /usr/bin/chromium. Run:\n  sudo apt-get install -y chromium\n(or set CHROMIUM=/path/to/chromium)");
+    }
+  }
+}
