@@ -26,6 +26,7 @@ import {
   type Batch, type CellKind, type GruVariant, type LossSpec, type Model,
 } from "../../../core/src/index";
 import { UsageError } from "../errors";
+import { createProgress, type Progress } from "../progress";
 import { writeFileAtomic } from "../files";
 import { enumFlag, intFlag, numberText, parseFlags } from "../flags";
 import { chainRuleFigure } from "../figures/chain-rule";
@@ -78,14 +79,28 @@ export interface ExplainOptions {
 }
 
 /**
- * Progress of a long run: `done` of `total` stages finished, `label` the stage starting now. The plain
- * hook below prints a line on stderr; a later change swaps in cli-progress bars here.
+ * Progress of a long run: `done` of `total` stages finished, `label` the stage starting now
+ * (shown by `stageProgress` through cli/src/progress.ts).
  */
 export type ExplainProgress = (label: string, done: number, total: number) => void;
 export const noProgress: ExplainProgress = () => {};
-export const stderrProgress: ExplainProgress = (label, done, total) => {
-  process.stderr.write(`rnnlab explain: [${done}/${total}] ${label}\n`);
-};
+
+/** Stage progress through cli/src/progress.ts: one display per (total), replaced when the total changes. */
+function stageProgress(): { fn: ExplainProgress; stop(): void } {
+  let p: Progress | null = null;
+  let tot = -1;
+  return {
+    fn: (label, done, total) => {
+      if (!p || total !== tot) {
+        p?.stop();
+        p = createProgress({ total, label: "explain", quiet: false, plainEvery: 1 });
+        tot = total;
+      }
+      p.update(done, () => label);
+    },
+    stop: () => p?.stop(),
+  };
+}
 
 /** One of the compared models. */
 export interface ExplainModel { key: string; label: string; cell: CellKind; forgetBias: number }
@@ -405,7 +420,9 @@ function runExplain(f: ExplainFlags): void {
   const t0 = performance.now();
   if (f.t >= f.T) throw new UsageError(`--t: ${f.t} is not allowed: expected an integer in [1, T-1] = [1, ${f.T - 1}]`);
   if (f.svdEvery !== undefined && f.svdEvery > f.T) throw new UsageError(`--svd-every: ${f.svdEvery} is not allowed: expected an integer in [1, T] = [1, ${f.T}]`);
-  const progress = f.T >= 10_000 ? stderrProgress : noProgress;
+  // T >= 10,000 takes minutes: a cli-progress bar on a terminal, plain lines otherwise (progress.ts)
+  const bar = f.T >= 10_000 ? stageProgress() : null;
+  const progress = bar ? bar.fn : noProgress;
   const report = computeExplain({ ...f }, progress);
   const figures = renderExplainFigures(report);
   const files: { path: string; data: string | Uint8Array }[] = [];
@@ -430,6 +447,7 @@ function runExplain(f: ExplainFlags): void {
   } catch (e) {
     throw new UsageError(`--out: cannot create ${f.out} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
+  bar?.stop();
   for (const file of files) writeFileAtomic(join(f.out, file.path), file.data);
   const secs = ((performance.now() - t0) / 1000).toFixed(1);
   process.stdout.write([...report.summary,
