@@ -3,29 +3,39 @@
  * User errors print one line and exit with code 2; there is no stack trace unless RNNLAB_DEBUG=1.
  */
 import { Command, CommanderError } from "commander";
-import { analyzeCommand } from "./commands/analyze";
-import { gradCommand } from "./commands/grad";
-import { sampleCommand, trainCommand } from "./commands/train";
-import { demoCommand } from "./commands/demo";
-import { gradcheckCommand } from "./commands/gradcheck";
-import { reproduceCommand } from "./commands/reproduce";
-import { sweepCommand } from "./commands/sweep";
-import { explainCommand } from "./commands/explain";
 import { UsageError } from "./errors";
 
-export function buildProgram(): Command {
+/**
+ * Each subcommand's module, loaded only when it is asked for: `rnnlab grad` does not load explain's
+ * figure libraries (d3, linkedom, resvg), which keeps every start fast. `rnnlab --help` loads them all.
+ */
+const COMMANDS: Record<string, () => Promise<Command[]>> = {
+  explain: async () => [(await import("./commands/explain")).explainCommand()],
+  grad: async () => [(await import("./commands/grad")).gradCommand()],
+  analyze: async () => [(await import("./commands/analyze")).analyzeCommand()],
+  train: async () => [(await import("./commands/train")).trainCommand()],
+  sample: async () => [(await import("./commands/train")).sampleCommand()],
+  sweep: async () => [(await import("./commands/sweep")).sweepCommand()],
+  reproduce: async () => [(await import("./commands/reproduce")).reproduceCommand()],
+  gradcheck: async () => [(await import("./commands/gradcheck")).gradcheckCommand()],
+  demo: async () => [(await import("./commands/demo")).demoCommand()],
+};
+
+/** The program with the subcommand named in argv (or, for help and unknown names, all of them). */
+export async function buildProgram(argv: string[] = []): Promise<Command> {
   const program = new Command("rnnlab")
     .description("exact backpropagation through time for RNN, GRU and LSTM, and why the gradient vanishes")
     .showHelpAfterError(false)
     .exitOverride();
-  for (const c of [gradCommand(), analyzeCommand(), trainCommand(), sampleCommand(), demoCommand(), reproduceCommand(), gradcheckCommand(), sweepCommand()]) program.addCommand(c.exitOverride());
-  program.addCommand(explainCommand().exitOverride());
+  const first = argv.find((a) => !a.startsWith("-"));
+  const names = first && first in COMMANDS ? [first] : Object.keys(COMMANDS);
+  for (const name of names) for (const c of await COMMANDS[name]()) program.addCommand(c.exitOverride());
   return program;
 }
 
 export async function main(argv: string[]): Promise<number> {
   try {
-    await buildProgram().parseAsync(argv, { from: "user" });
+    await (await buildProgram(argv)).parseAsync(argv, { from: "user" });
     return typeof process.exitCode === "number" ? process.exitCode : 0;
   } catch (e) {
     if (e instanceof CommanderError) {

@@ -62,9 +62,10 @@ export function setupTraining(f: TrainFlags): TrainSetup {
     bptt: f.bptt === "tbptt" ? { mode: "tbptt", k1, k2 } : f.bptt === "checkpoint" ? { mode: "checkpoint", k: f.checkpointK } : { mode: "full" },
     onNonFinite: f.onNonfinite,
     seed: f.seed + 1,
+    spectralRadiusEvery: f.rhoEvery,
   };
   const runKey = JSON.stringify({ task: f.task, cell: f.cell, T: f.T, hidden: f.hidden, batch: B, optimizer: f.optimizer, lr: f.lr,
-    clip: cfg.clip, seed: f.seed, init: f.init, forgetBias: f.forgetBias, bptt: cfg.bptt, onNonfinite: f.onNonfinite });
+    clip: cfg.clip, seed: f.seed, init: f.init, forgetBias: f.forgetBias, bptt: cfg.bptt, onNonfinite: f.onNonfinite, rhoEvery: f.rhoEvery });
   return { task, B, model, cfg, runKey };
 }
 

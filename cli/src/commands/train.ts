@@ -36,6 +36,7 @@ export const trainSchema = z.object({
   k2: intFlag(1, 1_000_000).optional(),
   checkpointK: intFlag(1, 1_000_000).optional(),
   onNonfinite: enumFlag(["stop", "skip"] as const).default("stop"),
+  rhoEvery: intFlag(1, 100_000_000).default(1),
   saveEvery: intFlag(1, 100_000_000).default(100),
   resume: z.boolean().default(false),
   quiet: z.boolean().default(false),
@@ -65,6 +66,7 @@ export function trainCommand(): Command {
     .option("--k2 <n>", "tbptt: steps each backward pass reaches (default k1)")
     .option("--checkpoint-k <n>", "checkpoint: keep every k-th state (default √T)")
     .option("--on-nonfinite <what>", "stop|skip: what a non-finite gradient does", "stop")
+    .option("--rho-every <n>", "compute the spectral radius of the recurrent matrix every n steps (an eigendecomposition)", "1")
     .option("--save-every <n>", "write DIR/checkpoint.json every n steps", "100")
     .option("--resume", "continue from DIR/checkpoint.json")
     .option("--quiet", "print nothing while training")

@@ -37,6 +37,11 @@ export interface TrainerConfig {
   seed: number;
   /** record the gradient ledger each step (log10‖dJ/da<t>‖ at t = 1 and t = T in the report); default true */
   ledger?: boolean;
+  /**
+   * compute the recurrent matrix's spectral radius (an eigendecomposition, ~H³) every this many
+   * steps; the reports in between repeat the last value. Default 1.
+   */
+  spectralRadiusEvery?: number;
 }
 
 /** What one step reports. */
@@ -88,6 +93,8 @@ export interface TrainerState {
   params: number[];
   optimizer: OptimizerState;
   rng: RngState;
+  /** the last spectral radius computed (so a resumed run repeats it until its next scheduled update) */
+  spectralRadius?: number | null;
 }
 
 export class Trainer {
@@ -100,6 +107,7 @@ export class Trainer {
   /** the last batch and workspace, for views (task view, ledger) */
   lastBatch: TaskBatch | null = null;
   private ws: Workspace | null = null;
+  private rho = NaN;
   private cws: CheckpointWorkspace | null = null;
 
   constructor(cfg: TrainerConfig, model: Model, state?: TrainerState) {
@@ -113,6 +121,7 @@ export class Trainer {
       this.optimizer = restoreOptimizer(cfg.optimizer, state.optimizer);
       this.rng = Rng.fromState(state.rng);
       this.steps = state.step;
+      this.rho = typeof state.spectralRadius === "number" ? state.spectralRadius : NaN;
     } else {
       this.optimizer = makeOptimizer(cfg.optimizer, this.layout.size);
       this.rng = new Rng(cfg.seed);
@@ -158,7 +167,11 @@ export class Trainer {
       this.optimizer.step(model.params, g);
     }
     this.steps++;
-    const rb = recurrentBlock(model.config, layout);
+    const every = cfg.spectralRadiusEvery ?? 1;
+    if (this.rho !== this.rho || (this.steps - 1) % every === 0) {
+      const rb = recurrentBlock(model.config, layout);
+      this.rho = spectralRadius(model.params, rb.n, rb.offset, rb.ld);
+    }
     const T = ledger ? ledger.T : 0;
     return {
       step: this.steps,
@@ -168,14 +181,17 @@ export class Trainer {
       clipped,
       skipped,
       nonFinite,
-      spectralRadius: spectralRadius(model.params, rb.n, rb.offset, rb.ld),
+      spectralRadius: this.rho,
       ledger: ledger ? { first: ledger.total[0], last: ledger.total[T - 1], ratio: ledger.total[0] - ledger.total[T - 1] } : null,
     };
   }
 
   /** The resumable state (a copy). */
   state(): TrainerState {
-    return { step: this.steps, params: Array.from(this.model.params), optimizer: this.optimizer.state(), rng: this.rng.getState() };
+    return {
+      step: this.steps, params: Array.from(this.model.params), optimizer: this.optimizer.state(), rng: this.rng.getState(),
+      spectralRadius: Number.isFinite(this.rho) ? this.rho : null,
+    };
   }
 }
 
@@ -194,6 +210,8 @@ export function validateTrainerConfig(cfg: TrainerConfig, model: Model): void {
   if (!(Number.isInteger(cfg.B) && cfg.B >= 1)) throw new RangeError(`batch must be an integer >= 1, got ${cfg.B}`);
   if (!["none", "value", "norm", "global"].includes(cfg.clip.mode)) throw new RangeError(`clip mode must be one of none|value|norm|global, got ${cfg.clip.mode}`);
   if (cfg.clip.mode !== "none" && !(cfg.clip.threshold > 0 && cfg.clip.threshold < Infinity)) throw new RangeError(`clip threshold must be finite and > 0, got ${cfg.clip.threshold}`);
+  const re = cfg.spectralRadiusEvery ?? 1;
+  if (!(Number.isInteger(re) && re >= 1)) throw new RangeError(`spectralRadiusEvery must be an integer >= 1, got ${re}`);
   if (cfg.onNonFinite !== "stop" && cfg.onNonFinite !== "skip") throw new RangeError(`onNonFinite must be stop or skip, got ${String(cfg.onNonFinite)}`);
   if (cfg.bptt.mode === "tbptt") {
     if (!(Number.isInteger(cfg.bptt.k1) && cfg.bptt.k1 >= 1)) throw new RangeError(`k1 must be an integer >= 1, got ${cfg.bptt.k1}`);
