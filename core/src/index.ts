@@ -36,3 +36,4 @@ export * from "./train/optimizers";
 export * from "./train/clip";
 export * from "./train/trainer";
 export * from "./tasks/index";
+export * from "./scaled-carry";

@@ -22,6 +22,7 @@ import type { Ledger } from "./ledger";
 import { addColumnSumsBlocked, fillRows, gemmNNBlocked, gemmNTBlocked, gemmTNBlocked, LOG10_2, log10Norm, maxAbs, pow2 } from "./linalg";
 import type { ModelConfig } from "./model";
 import type { ParamLayout } from "./params";
+import { addDirectScaled, renormalizeScaled, scaleBy2 } from "./scaled-carry";
 import type { Tape } from "./tape";
 
 /** Gradients of one backward pass. Every field ACCUMULATES; zero it with `zeroGrads`. */
@@ -112,9 +113,6 @@ export interface BackwardReport {
   cut: number;
 }
 
-const HI = 2 ** 400;
-const LO = 2 ** -400;
-
 /**
  * Exact BPTT over t = T..1. daDirect (T, B, H) holds dJ/da<t> through yhat<t> (zero where no loss
  * sits). Accumulates every parameter gradient, dJ/dx<t> and dJ/da<0> (dJ/dc<0>) into `grads`. Fills
@@ -148,20 +146,7 @@ export function sequenceBackward(
       ledger.recurrent[li] = log10Norm(g, 0, n, k);
     }
     // total = recurrent + direct, at the carried scale
-    if (t > directFrom && maxAbs(daDirect, dOff, n) > 0) {
-      if (k < 0) {
-        // The recurrent part is tiny next to a loss term: return to the plain scale (it may underflow,
-        // exactly as in plain float64).
-        scaleBy2(g, 0, n, k);
-        if (lstm) scaleBy2(gc, 0, n, k);
-        k = 0;
-      }
-      if (k === 0) for (let i = 0; i < n; i++) g[i] += daDirect[dOff + i];
-      else {
-        const s = pow2(-k);
-        for (let i = 0; i < n; i++) g[i] += daDirect[dOff + i] * s;
-      }
-    }
+    if (t > directFrom) k = addDirectScaled(g, lstm ? gc : null, daDirect, dOff, n, k);
     if (ledger) {
       ledger.total[li] = log10Norm(g, 0, n, k);
       ledger.cell[li] = lstm ? log10NormLstmDc(tape, t, k) : -Infinity;
@@ -184,13 +169,7 @@ export function sequenceBackward(
       scaleBy2(tape.dpre, pOff, B * GH, k);
       if (tape.dhn.length) scaleBy2(tape.dhn, dOff, n, k);
     }
-    const m = lstm ? Math.max(maxAbs(g, 0, n), maxAbs(gc, 0, n)) : maxAbs(g, 0, n);
-    if (m > 0 && (m < LO || (m > HI && m < Infinity))) {
-      const s = -Math.floor(Math.log2(m));
-      scaleBy2(g, 0, n, s);
-      if (lstm) scaleBy2(gc, 0, n, s);
-      k -= s;
-    }
+    k = renormalizeScaled(g, lstm ? gc : null, n, k);
   }
   tape.gExp = k;
   let cut = log10Norm(g, 0, n, k);
@@ -257,16 +236,6 @@ export function accumulateInputGrads(dx: Float64Array, tape: Tape, P: Float64Arr
   else gemmNNBlocked(dx, xOff, I, tape.dpre, pOff, GH, P, L.W0 + H, H + I, rows, I, GH);
 }
 
-/** x[off..off+n) *= 2^k exactly (two steps, so that |k| up to ~2000 neither overflows 2^k itself). */
-function scaleBy2(x: Float64Array, off: number, n: number, k: number): void {
-  if (k === 0) return;
-  const k1 = Math.trunc(k / 2), k2 = k - k1;
-  const s1 = pow2(k1), s2 = pow2(k2);
-  for (let i = off, end = off + n; i < end; i++) {
-    const v = x[i];
-    if (v !== 0) x[i] = v * s1 * s2;
-  }
-}
 
 function pow2Safe(k: number): number {
   return k >= -1022 && k <= 1023 ? pow2(k) : NaN;

@@ -38,6 +38,7 @@ import type { Batch } from "../bptt";
 import { checkInt } from "../dims";
 import { headBackward, headForward, lossValue } from "../heads";
 import { fillRows, gemmNT, log10Norm, LOG10_2, maxAbs, pow2 } from "../linalg";
+import { addDirectScaled, renormalizeScaled, scaleBy2 } from "../scaled-carry";
 import type { LossSpec } from "../loss-spec";
 import type { Model, ModelConfig } from "../model";
 import { paramLayout, type ParamLayout } from "../params";
@@ -181,8 +182,6 @@ function ensureWork(twin: DeepTwin, B: number): DeepTwinWork {
   return work;
 }
 
-const HI = 2 ** 400;
-const LO = 2 ** -400;
 
 /**
  * The loss and every layer's own gradient of the untied twin on `batch` (batch.T must equal twin.T).
@@ -251,18 +250,7 @@ export function deepTwinLossAndGrads(twin: DeepTwin, batch: Batch, spec: LossSpe
     const P = layers[l - 1];
     const dOff = (l - 1) * n;
     // dJ/da<l> = direct<l> + (from layer l+1), at the carried scale (as in sequenceBackward)
-    if (maxAbs(daDirect, dOff, n) > 0) {
-      if (k < 0) {
-        scaleBy2(g, 0, n, k);
-        if (lstm) scaleBy2(gc, 0, n, k);
-        k = 0;
-      }
-      if (k === 0) for (let i = 0; i < n; i++) g[i] += daDirect[dOff + i];
-      else {
-        const s = pow2(-k);
-        for (let i = 0; i < n; i++) g[i] += daDirect[dOff + i] * s;
-      }
-    }
+    k = addDirectScaled(g, lstm ? gc : null, daDirect, dOff, n, k);
     normDa[l - 1] = log10Norm(g, 0, n, k);
     if (cell === "rnn") rnnStepBackward(tape, P, L, l);
     else if (lstm) lstmStepBackward(tape, P, L, l);
@@ -274,13 +262,7 @@ export function deepTwinLossAndGrads(twin: DeepTwin, batch: Batch, spec: LossSpe
     }
     // layer l's own gradient, from its own step only
     accumulateParamGrads(layerGrads[l - 1], tape, L, x, l, l);
-    const m = lstm ? Math.max(maxAbs(g, 0, n), maxAbs(gc, 0, n)) : maxAbs(g, 0, n);
-    if (m > 0 && (m < LO || (m > HI && m < Infinity))) {
-      const s = -Math.floor(Math.log2(m));
-      scaleBy2(g, 0, n, s);
-      if (lstm) scaleBy2(gc, 0, n, s);
-      k -= s;
-    }
+    k = renormalizeScaled(g, lstm ? gc : null, n, k);
   }
   tape.gExp = k;
   // tie the layers back: the RNN's gradient of the cell blocks is the sum of the layers' gradients
@@ -295,16 +277,6 @@ export function deepTwinLossAndGrads(twin: DeepTwin, batch: Batch, spec: LossSpe
   };
 }
 
-/** x[off..off+n) *= 2^k exactly, in two factors so that 2^k itself need not be representable. */
-function scaleBy2(x: Float64Array, off: number, n: number, k: number): void {
-  if (k === 0) return;
-  const k1 = Math.trunc(k / 2);
-  const s1 = pow2(k1), s2 = pow2(k - k1);
-  for (let i = off, end = off + n; i < end; i++) {
-    const v = x[i];
-    if (v !== 0) x[i] = v * s1 * s2;
-  }
-}
 
 /**
  * log10‖Σ_b u_b ⊗ v_b‖_F for layer l (u: the a-side pre-activation gradient of each gate block, still
