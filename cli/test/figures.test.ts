@@ -18,6 +18,7 @@ import { onePathFigure } from "../src/figures/one-path";
 import { svgToPng } from "../src/figures/png";
 import { inlineSvg, reportHtml } from "../src/figures/report-html";
 import { sweepCrossing } from "../src/figures/spectral-sweep";
+import { successRateFigure } from "../src/figures/success-rate";
 
 const GOLDEN = fileURLToPath(new URL("./golden/", import.meta.url));
 
@@ -178,5 +179,19 @@ describe("figure helpers", () => {
     expect(html).toContain("x &lt;y&gt;");
     expect(html).toContain(inlineSvg(figures[0].svg));
     expect(html).not.toMatch(/http|<script/);
+  });
+});
+
+describe("successRateFigure", () => {
+  it("successRateFigure(fixed sweep data) matches its golden SVG (Pascanu et al.'s Fig. 7 layout)", () => {
+    const svg = successRateFigure({
+      criterion: "loss below 0.01",
+      series: [
+        { key: "rnn", label: "tanh RNN", points: [{ T: 20, rate: 1 }, { T: 50, rate: 2 / 3 }, { T: 100, rate: 0 }, { T: 200, rate: 0 }] },
+        { key: "lstm", label: "LSTM", points: [{ T: 20, rate: 1 }, { T: 50, rate: 1 }, { T: 100, rate: 1 }, { T: 200, rate: 2 / 3 }] },
+      ],
+    });
+    expectGolden("success-rate", svg);
+    expect(svg).toContain("success rate");
   });
 });

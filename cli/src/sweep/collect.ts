@@ -8,6 +8,8 @@
  * All four are functions of the plan and the run files only (no times, no paths), so a sweep run
  * locally and the same sweep run as an array job give the same bytes.
  */
+import { successRateFigure, type SuccessRateData } from "../figures/success-rate";
+import { svgToPng } from "../figures/png";
 import { join } from "node:path";
 import { writeFileAtomic } from "../files";
 import { DEFAULT_WINDOW, describeRun, type Grid, type Plan, type SuccessSpec } from "./grid";
@@ -187,13 +189,27 @@ export function summaryCsv(summary: Summary): string {
   return lines.join("\n") + "\n";
 }
 
-/** Writes summary.json, summary.csv, success-rate.json and curves.json into `dir`. */
+/** The figure's data from success-rate.json: series keyed by their cell when they have one. */
+export function successRateData(sr: SuccessRate): SuccessRateData {
+  const criterion = sr.success ? `${sr.success.metric} below ${sr.success.below}` : "no criterion: final loss";
+  return {
+    criterion,
+    series: sr.series.map((s) => ({ key: String(s.key.cell ?? s.label), label: s.label, points: s.points.map((p) => ({ T: p.T, rate: p.rate })) })),
+  };
+}
+
+/** Writes summary.json, summary.csv, success-rate.json (and its figure, .svg and .png) and curves.json into `dir`. */
 export function writeCollected(dir: string, plan: Plan): ReturnType<typeof collect> {
   const c = collect(dir, plan);
   writeFileAtomic(join(dir, "summary.json"), JSON.stringify(c.summary, null, 1) + "\n");
   writeFileAtomic(join(dir, "summary.csv"), summaryCsv(c.summary));
   writeFileAtomic(join(dir, "success-rate.json"), JSON.stringify(c.successRate, null, 1) + "\n");
   writeFileAtomic(join(dir, "curves.json"), JSON.stringify(c.curves) + "\n");
+  if (c.successRate.series.length) {
+    const svg = successRateFigure(successRateData(c.successRate));
+    writeFileAtomic(join(dir, "success-rate.svg"), svg);
+    writeFileAtomic(join(dir, "success-rate.png"), svgToPng(svg));
+  }
   return c;
 }
 
