@@ -1,30 +1,17 @@
 // Layered configuration (defaults < --config FILE < flags) and bad input, through the real binary:
 // every mistake exits 2 with one line that names the field.
-import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { Command } from "commander";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { normalizeKeys, parseLayered } from "../src/config";
 import { intFlag, numberText } from "../src/flags";
-import { ROOT } from "./run-cli";
+import { runCliAsync } from "./run-cli";
 
-const BIN = fileURLToPath(new URL("../../bin/rnnlab.mjs", import.meta.url));
 
-/** The real binary, asynchronously, so that the cases of this file run side by side. */
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT });
-    let stdout = "", stderr = "";
-    child.stdout.on("data", (d) => { stdout += d; });
-    child.stderr.on("data", (d) => { stderr += d; });
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const run = (args: string[]) => runCliAsync(args);
 
 const dir = mkdtempSync(join(tmpdir(), "rnnlab-config-"));
 const file = (name: string, text: string) => { const p = join(dir, name); writeFileSync(p, text); return p; };

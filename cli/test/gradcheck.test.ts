@@ -1,21 +1,9 @@
 // `rnnlab gradcheck` as a real process: a seeded LSTM passes at 1e-7 and fails (exit 1) at 1e-30.
-import { spawn } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { ROOT } from "./run-cli";
+import { runCliAsync } from "./run-cli";
 
-const BIN = fileURLToPath(new URL("../../bin/rnnlab.mjs", import.meta.url));
 
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT });
-    let stdout = "", stderr = "";
-    child.stdout.on("data", (d) => { stdout += d; });
-    child.stderr.on("data", (d) => { stderr += d; });
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const run = (args: string[]) => runCliAsync(args);
 
 const lstm = ["gradcheck", "--cell", "lstm", "--hidden", "5", "--T", "6", "--batch", "2", "--input-size", "3", "--seed", "7", "--on", "every"];
 

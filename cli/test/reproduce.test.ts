@@ -1,24 +1,12 @@
 // `rnnlab reproduce NAME --quick` as real processes: each writes its sweep and the data of its figure.
-import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { ROOT } from "./run-cli";
+import { runCliAsync } from "./run-cli";
 
-const BIN = fileURLToPath(new URL("../../bin/rnnlab.mjs", import.meta.url));
 
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT });
-    let stdout = "", stderr = "";
-    child.stdout.on("data", (d) => { stdout += d; });
-    child.stderr.on("data", (d) => { stderr += d; });
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const run = (args: string[]) => runCliAsync(args);
 
 const tmp = mkdtempSync(join(tmpdir(), "rnnlab-reproduce-"));
 const json = (dir: string, name: string) => JSON.parse(readFileSync(join(dir, name), "utf8"));
