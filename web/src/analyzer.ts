@@ -12,22 +12,13 @@
 import {
   deepTwinLossAndGrads, ensureTape, forwardLoss, jacobianProducts, lagSplit, lyapunovSpectrum, makeConfig, makeDeepTwin,
   makeTask, paramLayout, pascanuReport, largestSingularValue, Rng, sequenceForward, stateSize, stepJacobian,
-  type DeepTwin, type Model, type TaskBatch, type Workspace,
+  type DeepTwin, type Model, type PascanuReport, type TaskBatch, type Workspace,
 } from "../../core/src/index";
 import type { Clock, Snapshot } from "./engine";
 import type { PlaygroundState } from "./state";
 
-export interface PascanuView {
-  matrix: string;
-  lambda1: number;
-  spectralRadius: number;
-  gamma: number;
-  vanishingSufficient: boolean;
-  explodingPossible: boolean;
-  note: string;
-  /** log10 (γλ1)^(T-k), k = 1..T */
-  log10Bound: Float64Array;
-}
+/** Pascanu et al.'s numbers as the views need them: core's report. */
+export type PascanuView = Omit<PascanuReport, "cell">;
 
 export interface LyapunovView {
   /** λ1 per step (natural log) */

@@ -135,6 +135,10 @@ export function sampleCommand(): Command {
     .option("--temperature <t>", "softmax temperature", "1")
     .option("--seed <n>", "seed of the draws", "1")
     .option("--max-len <n>", "longest name", "50")
+    .addHelpText("after", `
+Examples:
+  rnnlab train --task char-lm --cell rnn --hidden 50 --optimizer sgd --lr 0.01 --clip-value 5 --steps 35000 --out out/dinos
+  rnnlab sample --model out/dinos/model.json --n 10 --temperature 0.8`)
     .action((raw: Record<string, unknown>) => {
       const f = parseFlags(sampleSchema, raw);
       const text = new TextDecoder().decode(readBytes("--model", f.model));

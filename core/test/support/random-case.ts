@@ -96,3 +96,19 @@ export function maxRelErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
   }
   return m;
 }
+
+/**
+ * A linear RNN (identity activation, ba = 0) with Waa = s·I, and a batch of one row with x = 0, so
+ * a<t> = s^t·a<0>: states that reach 1e±300 while the weight gradients stay representable.
+ */
+export function scaledIdentityCase(s: number, T: number, loss: "mse" | "bce", H = 3, I = 2): { model: Model; batch: Batch } {
+  const rng = new Rng(5);
+  const output = loss === "bce" ? "sigmoid" : "identity";
+  const model = randomModel(makeConfig({ cell: "rnn", activation: "identity", I, H, O: 1, output }), rng, 0.1);
+  const L = paramLayout(model.config);
+  for (let i = 0; i < H; i++) for (let j = 0; j < H; j++) model.params[L.byName.Waa.offset + i * H + j] = i === j ? s : 0;
+  model.params.fill(0, L.byName.ba.offset, L.byName.ba.offset + H);
+  const batch = randomBatch(model.config, T, 1, loss, rng);
+  batch.x.fill(0);
+  return { model, batch };
+}
