@@ -4,6 +4,8 @@
 //   pytorch    nn.RNN/LSTM/GRU + autograd, float64, one thread, OpenBLAS (peers/torch_step.py)
 //   numpy      a hand-fused BPTT, float64, OpenBLAS, one thread (peers/numpy_step.py)
 //   tfjs-wasm  TF.js layers on the WebAssembly backend, float32 (peers/tfjs_step.ts)
+//   rnnlab-js  (only when asked for) rnnlab with every product in JavaScript, to show what the
+//              WebAssembly SIMD kernels add: the same bits, so it is checked like the others
 // Every peer reads the same weights and inputs from one case directory. Before a time is reported,
 // the peer's loss and gradient norm are checked against PyTorch float64: to 1e-9 for float64 peers,
 // to TFJS_TOL for TF.js (its GRU against rnnlab's float64 reset-before twin, since TF.js has no
@@ -26,7 +28,8 @@ const PY = "/usr/bin/python3";
 const OPENBLAS = "/usr/lib/x86_64-linux-gnu/openblas-pthread";
 const F64_TOL = 1e-9;
 const TFJS_TOL = 1e-3;
-const PEERS = ["rnnlab", "pytorch", "numpy", "tfjs"] as const;
+const PEERS = ["rnnlab", "pytorch", "numpy", "tfjs", "rnnlab-js"] as const;
+const DEFAULT_PEERS = ["rnnlab", "pytorch", "numpy", "tfjs"];
 type Peer = (typeof PEERS)[number];
 
 function opt(name: string, def: string): string {
@@ -35,7 +38,7 @@ function opt(name: string, def: string): string {
 }
 const configs = opt("configs", "A,B,C,D").split(",");
 const cells = opt("cells", CELLS.join(",")).split(",");
-const peers = opt("peers", PEERS.join(",")).split(",") as Peer[];
+const peers = opt("peers", DEFAULT_PEERS.join(",")).split(",") as Peer[];
 const scale = Number(opt("scale", "1")); // multiplies every time budget
 for (const c of configs) if (!CONFIGS.some((k) => k.name === c)) throw new RangeError(`--configs: unknown config ${c}; expected some of A,B,C,D`);
 for (const c of cells) if (!CELLS.includes(c as never)) throw new RangeError(`--cells: unknown cell ${c}; expected some of ${CELLS.join(",")}`);
@@ -60,7 +63,8 @@ function run(peer: Peer, dir: string, c: BenchCase): Result {
   const [b, lo, hi] = budget(peer, c);
   const a = [dir, String(b), String(lo), String(hi)];
   const env: NodeJS.ProcessEnv = { ...process.env, OPENBLAS_NUM_THREADS: "1", OMP_NUM_THREADS: "1", MKL_NUM_THREADS: "1" };
-  const cmd = peer === "rnnlab" ? [TSX, join(HERE, "run-rnnlab.ts"), ...a]
+  if (peer === "rnnlab-js") env.RNNLAB_GEMM = "js";
+  const cmd = peer === "rnnlab" || peer === "rnnlab-js" ? [TSX, join(HERE, "run-rnnlab.ts"), ...a]
     : peer === "tfjs" ? [TSX, join(HERE, "peers", "tfjs_step.ts"), ...a]
     : [PY, join(HERE, "peers", peer === "pytorch" ? "torch_step.py" : "numpy_step.py"), ...a];
   if (peer === "pytorch" || peer === "numpy") env.LD_LIBRARY_PATH = [OPENBLAS, process.env.LD_LIBRARY_PATH].filter(Boolean).join(":");
@@ -111,6 +115,7 @@ try {
           r.check = { against: want.by, lossRelErr: rel(r.loss, want.loss), gradNormRelErr: rel(norm, want.gradNorm), tol };
           r.verified = rel(r.loss, want.loss) <= tol && rel(norm, want.gradNorm) <= tol;
         } else r.verified = false;
+        if (p === "rnnlab-js") r.peer = "rnnlab-js";
         if (p !== "rnnlab" && res.rnnlab && r.verified) r.rnnlabSpeedup = ratio(r.median, res.rnnlab.median);
         console.log(JSON.stringify({ config: c.name, cell, H: c.H, I: c.I, T: c.T, B: c.B, ...r }));
         lines.push(JSON.stringify({ config: c.name, cell, ...r }));
@@ -149,6 +154,14 @@ for (const { c, res } of rows) {
 const blas = rows.flatMap(({ res }) => Object.values(res)).find((r) => r?.blas)?.blas;
 md.push("");
 md.push(`BLAS loaded by the Python peers: ${blas ? blas.join(", ") : "(not run)"}. TF.js GRU is reset-before (checked against rnnlab's reset-before twin); the other GRUs are PyTorch's reset-after.`);
+if (peers.includes("rnnlab-js")) {
+  md.push("");
+  md.push("rnnlab with every product in JavaScript (`RNNLAB_GEMM=js`) against the default (large products in WebAssembly SIMD); the same bits:");
+  md.push("");
+  md.push("| config | cell | rnnlab (wasm) | rnnlab-js | × |");
+  md.push("|---|---|---|---|---|");
+  for (const { c, res } of rows) md.push(`| ${c.name} | ${c.cell} | ${t(res.rnnlab)} | ${t(res["rnnlab-js"])} | ${sp(res["rnnlab-js"], res.rnnlab, "median")} |`);
+}
 console.log("\n" + md.join("\n"));
 
 // memory: one checkpointed LSTM step at T = 10,000 and 100,000 (bench/memory.ts; --no-memory skips it)

@@ -31,6 +31,16 @@ if (reason) {
   }
 }
 
+// The WebAssembly kernels (core/wasm) are build output, never committed: build them when missing or
+// older than their source (npm ci's postinstall normally has, but a checkout may have moved on).
+try {
+  const { buildWasm } = await import("./build-wasm.mjs");
+  await buildWasm();
+} catch (e) {
+  console.error(`rnnlab: building the WebAssembly kernels failed: ${e instanceof Error ? e.message : e}`);
+  process.exit(1);
+}
+
 // `npm test` also drives the playground in Debian's Chromium (web/test/e2e). Install it when it is
 // missing and we are root (CI, containers); otherwise say exactly what to run. Never `npx playwright install`.
 if (process.env.npm_lifecycle_event === "pretest") {

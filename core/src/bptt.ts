@@ -12,6 +12,7 @@ import type { Model } from "./model";
 import { paramLayout, type ParamLayout } from "./params";
 import { makeGrads, sequenceBackward, sequenceForward, zeroGrads, type Grads } from "./sequence";
 import { ensureTape, type Tape } from "./tape";
+import { withPinned } from "./simd";
 
 /** Inputs of one pass. Layouts in dims.ts and loss-spec.ts. */
 export interface Batch {
@@ -109,6 +110,10 @@ function checkFiniteArray(name: string, a: ArrayLike<number>): void {
 
 /** Forward pass and loss only (no backward). Validates the batch. Returns the workspace, with ws.loss set. */
 export function forwardLoss(ws: Workspace | null, model: Model, batch: Batch, spec: LossSpec): Workspace {
+  return withPinned(model.params, () => forwardLossPinned(ws, model, batch, spec));
+}
+
+function forwardLossPinned(ws: Workspace | null, model: Model, batch: Batch, spec: LossSpec): Workspace {
   validateBatch(model, batch, spec);
   const w = ensureWorkspace(ws, model, batch.T, batch.B);
   const { config, params } = model;
@@ -123,6 +128,12 @@ export function forwardLoss(ws: Workspace | null, model: Model, batch: Batch, sp
  * (and dJ/dc<0>), and fills ws.ledger when `opts.ledger` is true.
  */
 export function lossAndGrads(ws: Workspace | null, model: Model, batch: Batch, spec: LossSpec, opts: { ledger?: boolean } = {}): Workspace {
+  // the parameters stay fixed for the whole pass: the batched products read one copy of them in
+  // WebAssembly memory instead of copying the weight matrix at every timestep (simd.ts)
+  return withPinned(model.params, () => lossAndGradsPinned(ws, model, batch, spec, opts));
+}
+
+function lossAndGradsPinned(ws: Workspace | null, model: Model, batch: Batch, spec: LossSpec, opts: { ledger?: boolean }): Workspace {
   const w = forwardLoss(ws, model, batch, spec);
   const { config, params } = model;
   zeroGrads(w.grads);

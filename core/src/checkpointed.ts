@@ -19,6 +19,7 @@ import type { Model } from "./model";
 import { paramLayout, type ParamLayout } from "./params";
 import { makeGrads, sequenceBackward, sequenceForward, zeroGrads, type Grads } from "./sequence";
 import { ensureTape, type Tape } from "./tape";
+import { withPinned } from "./simd";
 
 /** Buffers of a checkpointed pass, reused across calls of the same shape. */
 export class CheckpointWorkspace {
@@ -76,6 +77,12 @@ export function defaultCheckpointInterval(T: number): number {
  */
 export function checkpointedLossAndGrads(cws: CheckpointWorkspace | null, model: Model, batch: Batch, spec: LossSpec,
   opts: { k?: number; ledger?: boolean } = {}): CheckpointWorkspace {
+  // one copy of the fixed parameters in WebAssembly memory for the whole pass (see lossAndGrads)
+  return withPinned(model.params, () => checkpointedPinned(cws, model, batch, spec, opts));
+}
+
+function checkpointedPinned(cws: CheckpointWorkspace | null, model: Model, batch: Batch, spec: LossSpec,
+  opts: { k?: number; ledger?: boolean }): CheckpointWorkspace {
   validateBatch(model, batch, spec);
   const { T, B } = batch;
   const k = opts.k ?? defaultCheckpointInterval(T);

@@ -14,6 +14,7 @@ import { ensureLedger } from "./ledger";
 import type { LossSpec } from "./loss-spec";
 import type { Model } from "./model";
 import { sequenceBackward, zeroGrads } from "./sequence";
+import { withPinned } from "./simd";
 
 export interface TbpttOptions {
   /** steps per segment (forward chunk), an integer in [1, T] */
@@ -33,6 +34,11 @@ export interface TbpttCut {
 
 /** TBPTT(k1, k2) gradients into ws.grads (overwritten); returns the workspace and the cuts. */
 export function tbpttLossAndGrads(ws: Workspace | null, model: Model, batch: Batch, spec: LossSpec, opts: TbpttOptions): { ws: Workspace; cuts: TbpttCut[] } {
+  // one copy of the fixed parameters in WebAssembly memory for the whole pass (see lossAndGrads)
+  return withPinned(model.params, () => tbpttPinned(ws, model, batch, spec, opts));
+}
+
+function tbpttPinned(ws: Workspace | null, model: Model, batch: Batch, spec: LossSpec, opts: TbpttOptions): { ws: Workspace; cuts: TbpttCut[] } {
   const { T, B } = batch;
   checkInt("k1", opts.k1, 1, T);
   checkInt("k2", opts.k2, 1);

@@ -4,11 +4,12 @@
 // as its reference, so the results are compared bit for bit (-0 and +0 count as equal: the naive
 // gemmNN/gemmTN skip a zero A entry, the blocked ones add its ±0 product).
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   addColumnSums, addColumnSumsBlocked, gemmNN, gemmNNBlocked, gemmNT, gemmNTBlocked, gemmTN, gemmTNBlocked,
 } from "../src/linalg";
 import { Rng } from "../src/rng";
+import { setGemmBackend, type GemmBackend } from "../src/simd";
 
 const FC = { seed: 20261127, numRuns: 300 };
 
@@ -44,7 +45,12 @@ const shape = fc.record({
   seed: fc.integer({ min: 0, max: 0xffffffff }),
 });
 
-describe("register-blocked gemm kernels equal their naive references", () => {
+// Each test runs with large products in JavaScript and again in WebAssembly SIMD (linalg hands products
+// of SIMD_MIN_WORK multiply-adds and more to simd.ts); both must equal the naive kernels.
+for (const backend of ["js", "wasm"] as GemmBackend[])
+describe(`register-blocked gemm kernels equal their naive references (large products in ${backend})`, () => {
+  beforeAll(() => setGemmBackend(backend));
+  afterAll(() => setGemmBackend("wasm"));
   for (const [name, naive, blocked] of KERNELS) {
     it(`${name}(C, A, B, M, N, K) equals the naive kernel bit for bit on random shapes, offsets and leading dimensions, and accumulates`, () => {
       fc.assert(fc.property(shape, (s) => {

@@ -1,0 +1,230 @@
+/**
+ * The WebAssembly SIMD (f64x2) GEMM kernels of core/wasm/gemm.ts, behind the signatures of linalg.ts's
+ * gemmNT, gemmNN and gemmTN. They compute the same sums in the same order as those JavaScript
+ * references, so they are bit-identical to them (test/simd.test.ts); linalg's blocked kernels hand a
+ * product over when it is big enough to pay for copying its operands into the module's memory.
+ *
+ * The module is compiled from AssemblyScript at install/test time (scripts/build-wasm.mjs) and arrives
+ * here as base64, so it loads synchronously and identically in Node and in the browser. If WebAssembly
+ * or its SIMD is missing (or the module fails to instantiate), every product stays in JavaScript.
+ *
+ * Memory: one linear memory, grown on demand and never shrunk; the operands of one call are copied in
+ * (strided rows packed densely), the kernel runs, C is copied back. Nothing is allocated per call except
+ * when the memory grows (a new Float64Array view over the new buffer).
+ */
+import { WASM_BASE64 } from "./wasm/gemm.generated";
+
+// core compiles against ES2022 only (no DOM, no @types/node), and WebAssembly and atob belong to
+// neither: declare the little this module uses, as both Node and browsers provide it.
+declare const WebAssembly: {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
+  Memory: unknown;
+};
+declare function atob(data: string): string;
+
+interface WasmMemory { buffer: ArrayBuffer; grow(pages: number): number }
+type Kernel = (c: number, ldc: number, a: number, lda: number, b: number, ldb: number, M: number, N: number, K: number, work?: number) => void;
+interface GemmModule { memory: WasmMemory; heapBase(): number; nt: Kernel; nn: Kernel; tn: Kernel }
+
+export type GemmBackend = "wasm" | "js";
+
+let mod: GemmModule | null = null;
+let tried = false;
+let wanted: GemmBackend = "wasm";
+let heap = new Float64Array(0);
+let base = 0; // first free element of heap
+// A pinned array (withPinned): its copy sits at heap[pinAt ..), and products whose B operand lies in it
+// read it there instead of copying it again. Scratch for the operands of one call starts at `scratch`.
+let pinX: Float64Array | null = null;
+let pinAt = 0;
+let scratch = 0;
+
+function load(): GemmModule | null {
+  if (tried) return mod;
+  tried = true;
+  try {
+    if (typeof WebAssembly !== "object" || typeof atob !== "function") return null;
+    const text = atob(WASM_BASE64);
+    const bytes = new Uint8Array(text.length);
+    for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+    const ex = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { abort() { throw new Error("wasm abort"); } } }).exports;
+    mod = ex as unknown as GemmModule;
+    base = mod.heapBase() / 8;
+    scratch = base;
+    heap = new Float64Array(mod.memory.buffer);
+  } catch {
+    mod = null; // no WebAssembly SIMD here: validation of the module failed. JavaScript it is.
+  }
+  return mod;
+}
+
+/**
+ * Chooses where linalg's large products run: "wasm" (the default; it falls back to JavaScript when
+ * WebAssembly SIMD is unavailable) or "js". Both give the same bits; "js" exists to measure and test.
+ */
+export function setGemmBackend(backend: GemmBackend): void {
+  if (backend !== "wasm" && backend !== "js") throw new RangeError(`backend must be "wasm" or "js", got ${String(backend)}`);
+  wanted = backend;
+}
+
+/** The backend large products actually use now: "wasm" only if it was asked for and loads. */
+export function gemmBackend(): GemmBackend {
+  return wanted === "wasm" && load() !== null ? "wasm" : "js";
+}
+
+/**
+ * Runs fn with X copied once into the module's memory, so that every large product inside fn whose B
+ * operand (the weight matrix, in BPTT) lies in X reads that copy instead of copying its slice again at
+ * every timestep. X MUST NOT change while fn runs: the copy is not refreshed. Nested calls with the same
+ * X reuse the copy; with another X, the inner call runs unpinned. Without the wasm backend, just fn().
+ */
+export function withPinned<T>(X: Float64Array, fn: () => T): T {
+  if (pinX !== null || !(X instanceof Float64Array) || wanted !== "wasm" || load() === null || !reserve(X.length)) return fn();
+  pinX = X;
+  pinAt = base;
+  scratch = base + X.length + (X.length & 1); // keep scratch 16-byte aligned
+  copyIn(pinAt, X, 0, X.length, 1, X.length);
+  try {
+    return fn();
+  } finally {
+    pinX = null;
+    scratch = base;
+  }
+}
+
+/**
+ * Where B[bOff + r·ldb + c] (r < rows, c < cols) can be read in the module without a copy: its index
+ * in heap if B is the pinned array, else -1.
+ */
+function pinned(B: Float64Array, bOff: number, ldb: number, rows: number, cols: number): number {
+  if (B !== pinX || rows === 0) return -1;
+  return bOff + (rows - 1) * ldb + cols <= B.length ? pinAt + bOff : -1;
+}
+
+/** Makes heap hold at least n doubles from `scratch`; returns false if the memory cannot grow. */
+function reserve(n: number): boolean {
+  const need = (scratch + n) * 8;
+  const have = mod!.memory.buffer.byteLength;
+  if (need <= have) return true;
+  try {
+    mod!.memory.grow(Math.ceil((need - have) / 65536));
+  } catch {
+    return false;
+  }
+  heap = new Float64Array(mod!.memory.buffer);
+  return true;
+}
+
+/** heap[dst + r·cols + c] = X[off + r·ld + c] for r < rows, c < cols. */
+function copyIn(dst: number, X: Float64Array, off: number, ld: number, rows: number, cols: number): void {
+  const h = heap;
+  for (let r = 0; r < rows; r++) {
+    const s = off + r * ld;
+    const d = dst + r * cols;
+    for (let c = 0; c < cols; c++) h[d + c] = X[s + c];
+  }
+}
+
+/** heap[dst + c·rows + r] = X[off + r·ld + c]: X (rows × cols) stored transposed, cols × rows. */
+function copyInT(dst: number, X: Float64Array, off: number, ld: number, rows: number, cols: number): void {
+  const h = heap;
+  for (let r = 0; r < rows; r++) {
+    const s = off + r * ld;
+    for (let c = 0; c < cols; c++) h[dst + c * rows + r] = X[s + c];
+  }
+}
+
+function copyOut(X: Float64Array, off: number, ld: number, src: number, rows: number, cols: number): void {
+  const h = heap;
+  for (let r = 0; r < rows; r++) {
+    const d = off + r * ld;
+    const s = src + r * cols;
+    for (let c = 0; c < cols; c++) X[d + c] = h[s + c];
+  }
+}
+
+/** Rows per chunk so that a chunk of `width` doubles per row stays near 2 MB (the memory stays small). */
+function chunkRows(width: number): number {
+  return Math.max(4, Math.floor(262144 / Math.max(1, width)));
+}
+
+/**
+ * C += A·Bᵀ (linalg's gemmNT) in WebAssembly. A is passed transposed into the module, so lanes run over
+ * rows of A; rows of C are independent sums, so M is taken in chunks. Returns false (and does nothing)
+ * when the wasm backend is off or unavailable.
+ */
+export function simdGemmNT(
+  C: Float64Array, cOff: number, ldc: number,
+  A: Float64Array, aOff: number, lda: number,
+  B: Float64Array, bOff: number, ldb: number,
+  M: number, N: number, K: number,
+): boolean {
+  if (wanted !== "wasm" || load() === null) return false;
+  const mc = Math.min(M, chunkRows(K + N));
+  const at = pinned(B, bOff, ldb, N, K);
+  const nb = at < 0 ? N * K : 0;
+  if (!reserve(nb + mc * (K + N))) return false;
+  const pb = at < 0 ? scratch : at, ld = at < 0 ? K : ldb, pa = scratch + nb, pc = pa + mc * K;
+  if (at < 0) copyIn(pb, B, bOff, ldb, N, K);
+  for (let m0 = 0; m0 < M; m0 += mc) {
+    const rows = Math.min(mc, M - m0);
+    copyInT(pa, A, aOff + m0 * lda, lda, rows, K);
+    copyIn(pc, C, cOff + m0 * ldc, ldc, rows, N);
+    mod!.nt(pc * 8, N, pa * 8, rows, pb * 8, ld, rows, N, K);
+    copyOut(C, cOff + m0 * ldc, ldc, pc, rows, N);
+  }
+  return true;
+}
+
+/** C += A·B (linalg's gemmNN) in WebAssembly; rows of C (and of A) in chunks. False when not run. */
+export function simdGemmNN(
+  C: Float64Array, cOff: number, ldc: number,
+  A: Float64Array, aOff: number, lda: number,
+  B: Float64Array, bOff: number, ldb: number,
+  M: number, N: number, K: number,
+): boolean {
+  if (wanted !== "wasm" || load() === null) return false;
+  const mc = Math.min(M, chunkRows(K + N));
+  const at = pinned(B, bOff, ldb, K, N);
+  const nb = at < 0 ? K * N : 0;
+  if (!reserve(nb + mc * (K + N) + 4 * K)) return false;
+  const pb = at < 0 ? scratch : at, ld = at < 0 ? N : ldb, pa = scratch + nb, pc = pa + mc * K, pw = pc + mc * N;
+  if (at < 0) copyIn(pb, B, bOff, ldb, K, N);
+  for (let m0 = 0; m0 < M; m0 += mc) {
+    const rows = Math.min(mc, M - m0);
+    copyIn(pa, A, aOff + m0 * lda, lda, rows, K);
+    copyIn(pc, C, cOff + m0 * ldc, ldc, rows, N);
+    mod!.nn(pc * 8, N, pa * 8, K, pb * 8, ld, rows, N, K, pw * 8);
+    copyOut(C, cOff + m0 * ldc, ldc, pc, rows, N);
+  }
+  return true;
+}
+
+/**
+ * C += Aᵀ·B (linalg's gemmTN) in WebAssembly. The summed rows k come in chunks, the LAST chunk first,
+ * and the kernel takes each chunk from its last row, so every entry adds rows K-1 … 0 in order, as the
+ * reference does; C stays in the module across chunks. False when not run.
+ */
+export function simdGemmTN(
+  C: Float64Array, cOff: number, ldc: number,
+  A: Float64Array, aOff: number, lda: number,
+  B: Float64Array, bOff: number, ldb: number,
+  M: number, N: number, K: number,
+): boolean {
+  if (wanted !== "wasm" || load() === null) return false;
+  const kc = Math.min(K, chunkRows(M + N));
+  // work space of the kernel: every 4-column strip of the B chunk, packed, and one strip of A
+  if (!reserve(M * N + kc * (M + N) + kc * (N + 4))) return false;
+  const pc = scratch, pa = pc + M * N, pb = pa + kc * M, pw = pb + kc * N;
+  copyIn(pc, C, cOff, ldc, M, N);
+  for (let k1 = K; k1 > 0; k1 -= kc) {
+    const k0 = Math.max(0, k1 - kc);
+    const rows = k1 - k0;
+    copyIn(pa, A, aOff + k0 * lda, lda, rows, M);
+    copyIn(pb, B, bOff + k0 * ldb, ldb, rows, N);
+    mod!.tn(pc * 8, N, pa * 8, M, pb * 8, N, M, N, rows, pw * 8);
+  }
+  copyOut(C, cOff, ldc, pc, M, N);
+  return true;
+}

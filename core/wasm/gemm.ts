@@ -1,0 +1,211 @@
+// AssemblyScript, compiled to WebAssembly with SIMD by scripts/build-wasm.mjs (never committed).
+// The batched-regime GEMM kernels of core/src/linalg.ts, in f64x2. Each one computes exactly the sums
+// of its JavaScript reference (gemmNT, gemmNN, gemmTN in linalg.ts) in exactly the same order: the two
+// lanes of a vector hold two DIFFERENT output entries, never two terms of one sum, and WebAssembly has
+// no fused multiply-add here (f64x2.mul then f64x2.add round like JavaScript's a*b then +), so the
+// results are bit-identical to the JavaScript kernels. Subnormals are kept (WebAssembly forbids
+// flush-to-zero), as in JavaScript.
+//
+// Operands live in this module's linear memory: the JavaScript side copies them in (and C out).
+// Pointers are byte addresses; ld* are row strides in elements.
+
+/** The first free byte after the module's static data: operands are placed from here up. */
+export function heapBase(): usize {
+  return (__heap_base + 15) & ~15;
+}
+
+@inline function at(base: usize, row: i32, ld: i32, col: i32): usize {
+  return base + ((<usize>row * <usize>ld + <usize>col) << 3);
+}
+
+/**
+ * C[m, n] += Σ_k At[k, m]·B[n, k]    (C += A·Bᵀ with A given TRANSPOSED: At is K×M, B is N×K).
+ * Each entry's sum starts at 0, adds k = 0, 1, …, K-1 in order, and is added to C once: gemmNT.
+ * Lanes run over m (two consecutive rows of C, contiguous in At); the four B rows of a tile are
+ * splatted. n strips are the outer loop so that four rows of B (the weight matrix) stay in cache
+ * while every m tile passes over them.
+ */
+export function nt(c: usize, ldc: i32, a: usize, lda: i32, b: usize, ldb: i32, M: i32, N: i32, K: i32): void {
+  const M4 = M & ~3;
+  const N4 = N & ~3;
+  for (let n = 0; n < N4; n += 4) {
+    const b0 = at(b, n, ldb, 0), b1 = at(b, n + 1, ldb, 0), b2 = at(b, n + 2, ldb, 0), b3 = at(b, n + 3, ldb, 0);
+    for (let m = 0; m < M4; m += 4) {
+      let s00 = f64x2.splat(0), s01 = f64x2.splat(0); // column n,   rows m..m+1, m+2..m+3
+      let s10 = f64x2.splat(0), s11 = f64x2.splat(0); // column n+1
+      let s20 = f64x2.splat(0), s21 = f64x2.splat(0);
+      let s30 = f64x2.splat(0), s31 = f64x2.splat(0);
+      let pa = at(a, 0, lda, m);
+      const stride = <usize>lda << 3;
+      for (let k = 0; k < K; k++) {
+        const x0 = v128.load(pa), x1 = v128.load(pa, 16);
+        const k8 = <usize>k << 3;
+        let w = f64x2.splat(load<f64>(b0 + k8));
+        s00 = f64x2.add(s00, f64x2.mul(x0, w)); s01 = f64x2.add(s01, f64x2.mul(x1, w));
+        w = f64x2.splat(load<f64>(b1 + k8));
+        s10 = f64x2.add(s10, f64x2.mul(x0, w)); s11 = f64x2.add(s11, f64x2.mul(x1, w));
+        w = f64x2.splat(load<f64>(b2 + k8));
+        s20 = f64x2.add(s20, f64x2.mul(x0, w)); s21 = f64x2.add(s21, f64x2.mul(x1, w));
+        w = f64x2.splat(load<f64>(b3 + k8));
+        s30 = f64x2.add(s30, f64x2.mul(x0, w)); s31 = f64x2.add(s31, f64x2.mul(x1, w));
+        pa += stride;
+      }
+      addCol(c, ldc, m, n, s00, s01);
+      addCol(c, ldc, m, n + 1, s10, s11);
+      addCol(c, ldc, m, n + 2, s20, s21);
+      addCol(c, ldc, m, n + 3, s30, s31);
+    }
+    for (let m = M4; m < M; m++) {
+      for (let j = 0; j < 4; j++) ntScalar(c, ldc, a, lda, b, ldb, m, n + j, K);
+    }
+  }
+  for (let n = N4; n < N; n++) {
+    for (let m = 0; m < M; m++) ntScalar(c, ldc, a, lda, b, ldb, m, n, K);
+  }
+}
+
+@inline function addCol(c: usize, ldc: i32, m: i32, n: i32, lo: v128, hi: v128): void {
+  let p = at(c, m, ldc, n);
+  const stride = <usize>ldc << 3;
+  store<f64>(p, load<f64>(p) + f64x2.extract_lane(lo, 0)); p += stride;
+  store<f64>(p, load<f64>(p) + f64x2.extract_lane(lo, 1)); p += stride;
+  store<f64>(p, load<f64>(p) + f64x2.extract_lane(hi, 0)); p += stride;
+  store<f64>(p, load<f64>(p) + f64x2.extract_lane(hi, 1));
+}
+
+function ntScalar(c: usize, ldc: i32, a: usize, lda: i32, b: usize, ldb: i32, m: i32, n: i32, K: i32): void {
+  let s: f64 = 0;
+  for (let k = 0; k < K; k++) s += load<f64>(at(a, k, lda, m)) * load<f64>(at(b, n, ldb, k));
+  const p = at(c, m, ldc, n);
+  store<f64>(p, load<f64>(p) + s);
+}
+
+/**
+ * Copies the K×4 strip B[0..K, n..n+3] (row stride ldb) into w as 4 contiguous doubles per row, so a
+ * kernel can stream it: read in place, consecutive rows of a strip lie ldb·8 bytes apart, a multiple
+ * of 4 kB for the power-of-two widths of real models, and they all fall into the same few cache sets.
+ */
+@inline function packStrip(w: usize, b: usize, ldb: i32, n: i32, K: i32): void {
+  let pb = at(b, 0, ldb, n);
+  const stride = <usize>ldb << 3;
+  let pw = w;
+  for (let k = 0; k < K; k++) {
+    v128.store(pw, v128.load(pb));
+    v128.store(pw, v128.load(pb, 16), 16);
+    pb += stride;
+    pw += 32;
+  }
+}
+
+/**
+ * C[m, n] += Σ_k A[m, k]·B[k, n]   (C += A·B; A is M×K, B is K×N): gemmNN. Each entry starts from C
+ * and adds the products for k = 0, 1, …, K-1 one at a time. Lanes run over n (contiguous in B and C).
+ * Tiles of 4 rows × 4 columns; n strips outer: each K×4 strip of B is packed into w (K·4 doubles of
+ * work space) once and streamed by every row tile.
+ */
+export function nn(c: usize, ldc: i32, a: usize, lda: i32, b: usize, ldb: i32, M: i32, N: i32, K: i32, w: usize): void {
+  const M4 = M & ~3;
+  const N4 = N & ~3;
+  for (let n = 0; n < N4; n += 4) {
+    packStrip(w, b, ldb, n, K);
+    for (let m = 0; m < M4; m += 4) {
+      const c0 = at(c, m, ldc, n), c1 = at(c, m + 1, ldc, n), c2 = at(c, m + 2, ldc, n), c3 = at(c, m + 3, ldc, n);
+      let s00 = v128.load(c0), s01 = v128.load(c0, 16);
+      let s10 = v128.load(c1), s11 = v128.load(c1, 16);
+      let s20 = v128.load(c2), s21 = v128.load(c2, 16);
+      let s30 = v128.load(c3), s31 = v128.load(c3, 16);
+      const a0 = at(a, m, lda, 0), a1 = at(a, m + 1, lda, 0), a2 = at(a, m + 2, lda, 0), a3 = at(a, m + 3, lda, 0);
+      let pb = w;
+      for (let k = 0; k < K; k++) {
+        const y0 = v128.load(pb), y1 = v128.load(pb, 16);
+        const k8 = <usize>k << 3;
+        let x = f64x2.splat(load<f64>(a0 + k8));
+        s00 = f64x2.add(s00, f64x2.mul(x, y0)); s01 = f64x2.add(s01, f64x2.mul(x, y1));
+        x = f64x2.splat(load<f64>(a1 + k8));
+        s10 = f64x2.add(s10, f64x2.mul(x, y0)); s11 = f64x2.add(s11, f64x2.mul(x, y1));
+        x = f64x2.splat(load<f64>(a2 + k8));
+        s20 = f64x2.add(s20, f64x2.mul(x, y0)); s21 = f64x2.add(s21, f64x2.mul(x, y1));
+        x = f64x2.splat(load<f64>(a3 + k8));
+        s30 = f64x2.add(s30, f64x2.mul(x, y0)); s31 = f64x2.add(s31, f64x2.mul(x, y1));
+        pb += 32;
+      }
+      v128.store(c0, s00); v128.store(c0, s01, 16);
+      v128.store(c1, s10); v128.store(c1, s11, 16);
+      v128.store(c2, s20); v128.store(c2, s21, 16);
+      v128.store(c3, s30); v128.store(c3, s31, 16);
+    }
+    for (let m = M4; m < M; m++) {
+      const c0 = at(c, m, ldc, n);
+      let s0 = v128.load(c0), s1 = v128.load(c0, 16);
+      const a0 = at(a, m, lda, 0);
+      let pb = w;
+      for (let k = 0; k < K; k++) {
+        const x = f64x2.splat(load<f64>(a0 + (<usize>k << 3)));
+        s0 = f64x2.add(s0, f64x2.mul(x, v128.load(pb))); s1 = f64x2.add(s1, f64x2.mul(x, v128.load(pb, 16)));
+        pb += 32;
+      }
+      v128.store(c0, s0); v128.store(c0, s1, 16);
+    }
+  }
+  for (let m = 0; m < M; m++) {
+    for (let n = N4; n < N; n++) {
+      const p = at(c, m, ldc, n);
+      let s = load<f64>(p);
+      for (let k = 0; k < K; k++) s += load<f64>(at(a, m, lda, k)) * load<f64>(at(b, k, ldb, n));
+      store<f64>(p, s);
+    }
+  }
+}
+
+/**
+ * C[m, n] += Σ_k A[k, m]·B[k, n]   (C += Aᵀ·B; A is K×M, B is K×N): gemmTN. Each entry starts from C
+ * and adds the rows k = K-1, K-2, …, 0 one at a time, the LAST row first (see gemmTN in linalg.ts for
+ * why: checkpointed and truncated BPTT stay bit-identical to full BPTT). Lanes run over n.
+ * Work space w: K·(N4 + 4) doubles. Every K×4 strip of B is packed once (panel j at w + j·K·4), then
+ * m strips outer, each K×4 strip of A packed behind them and reused by every column tile.
+ */
+export function tn(c: usize, ldc: i32, a: usize, lda: i32, b: usize, ldb: i32, M: i32, N: i32, K: i32, w: usize): void {
+  const M4 = M & ~3;
+  const N4 = N & ~3;
+  const panel = <usize>K << 5; // bytes of one K×4 strip
+  for (let n = 0; n < N4; n += 4) packStrip(w + <usize>(n >> 2) * panel, b, ldb, n, K);
+  const wa = w + <usize>(N4 >> 2) * panel;
+  for (let m = 0; m < M4; m += 4) {
+    packStrip(wa, a, lda, m, K);
+    for (let n = 0; n < N4; n += 4) {
+      const c0 = at(c, m, ldc, n), c1 = at(c, m + 1, ldc, n), c2 = at(c, m + 2, ldc, n), c3 = at(c, m + 3, ldc, n);
+      let s00 = v128.load(c0), s01 = v128.load(c0, 16);
+      let s10 = v128.load(c1), s11 = v128.load(c1, 16);
+      let s20 = v128.load(c2), s21 = v128.load(c2, 16);
+      let s30 = v128.load(c3), s31 = v128.load(c3, 16);
+      let pa = wa + panel - 32;
+      let pb = w + <usize>(n >> 2) * panel + panel - 32;
+      for (let k = K - 1; k >= 0; k--) {
+        const y0 = v128.load(pb), y1 = v128.load(pb, 16);
+        let x = f64x2.splat(load<f64>(pa));
+        s00 = f64x2.add(s00, f64x2.mul(x, y0)); s01 = f64x2.add(s01, f64x2.mul(x, y1));
+        x = f64x2.splat(load<f64>(pa, 8));
+        s10 = f64x2.add(s10, f64x2.mul(x, y0)); s11 = f64x2.add(s11, f64x2.mul(x, y1));
+        x = f64x2.splat(load<f64>(pa, 16));
+        s20 = f64x2.add(s20, f64x2.mul(x, y0)); s21 = f64x2.add(s21, f64x2.mul(x, y1));
+        x = f64x2.splat(load<f64>(pa, 24));
+        s30 = f64x2.add(s30, f64x2.mul(x, y0)); s31 = f64x2.add(s31, f64x2.mul(x, y1));
+        pa -= 32;
+        pb -= 32;
+      }
+      v128.store(c0, s00); v128.store(c0, s01, 16);
+      v128.store(c1, s10); v128.store(c1, s11, 16);
+      v128.store(c2, s20); v128.store(c2, s21, 16);
+      v128.store(c3, s30); v128.store(c3, s31, 16);
+    }
+  }
+  for (let m = 0; m < M; m++) {
+    const n0 = m < M4 ? N4 : 0;
+    for (let n = n0; n < N; n++) {
+      const p = at(c, m, ldc, n);
+      let s = load<f64>(p);
+      for (let k = K - 1; k >= 0; k--) s += load<f64>(at(a, k, lda, m)) * load<f64>(at(b, k, ldb, n));
+      store<f64>(p, s);
+    }
+  }
+}
