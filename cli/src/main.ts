@@ -35,6 +35,7 @@ export async function buildProgram(argv: string[] = []): Promise<Command> {
 
 export async function main(argv: string[]): Promise<number> {
   try {
+    await import("./gemm-env");
     await (await buildProgram(argv)).parseAsync(argv, { from: "user" });
     return typeof process.exitCode === "number" ? process.exitCode : 0;
   } catch (e) {

@@ -3,6 +3,7 @@
  * through shared memory. `stop[0] = 1` (set by the main thread on SIGINT/SIGTERM) makes the run write
  * its checkpoint and return "interrupted"; `steps[slot]` holds the run's step count for the progress bar.
  */
+import "../gemm-env";
 import { executeRun, type RunOutcome } from "./run";
 import type { PlannedRun } from "./grid";
 
