@@ -48,6 +48,28 @@ export function mulActivationGrad(d: Float64Array, dOff: number, y: Float64Array
   }
 }
 
+/**
+ * out[oOff+i] = d[dOff+i]·f'(z_i), read from the outputs y[yOff+i] = f(z_i): the copy and the
+ * multiplication of `mulActivationGrad` in one pass, with the same operations (so the same bits):
+ * relu keeps d where y > 0 and writes 0 elsewhere; identity copies d. Overwrites out.
+ */
+export function activationGradTimes(out: Float64Array, oOff: number, d: Float64Array, dOff: number, y: Float64Array, yOff: number, n: number, f: Activation): void {
+  switch (f) {
+    case "tanh":
+      for (let i = 0; i < n; i++) { const v = y[yOff + i]; out[oOff + i] = d[dOff + i] * (1 - v * v); }
+      return;
+    case "sigmoid":
+      for (let i = 0; i < n; i++) { const v = y[yOff + i]; out[oOff + i] = d[dOff + i] * (v * (1 - v)); }
+      return;
+    case "relu":
+      for (let i = 0; i < n; i++) out[oOff + i] = y[yOff + i] > 0 ? d[dOff + i] : 0;
+      return;
+    case "identity":
+      for (let i = 0; i < n; i++) out[oOff + i] = d[dOff + i];
+      return;
+  }
+}
+
 /** f'(z) from y = f(z), for one value (used by Jacobian builders, not hot loops). */
 export function activationGradFromOutput(y: number, f: Activation): number {
   switch (f) {

@@ -9,6 +9,8 @@
  *   dpre     (T, B, G·H)    backward: dJ/d(pre-activation) of each gate block (for rnn: of z<t>)
  *   dhn      (T, B, H)      backward, GRU reset-after: dJ/dhn = dpre_c ⊙ Γr
  * Backward scratch: g, gc (B, H) carry dJ/da and dJ/dc between steps; sx (B, max(I, H)).
+ *   zeroRow  (T)           backward: 1 where step t's dpre (and dhn) rows are all exactly zero, so the
+ *                           weight and input gradients can skip them (see sequenceBackward)
  */
 import type { ModelConfig } from "./model";
 import { gateCount } from "./params";
@@ -28,6 +30,7 @@ export class Tape {
   readonly g: Float64Array;
   readonly gc: Float64Array;
   readonly sx: Float64Array;
+  readonly zeroRow: Uint8Array;
   /** base-2 exponent of the scale of g and gc after a backward pass (see sequence.ts) */
   gExp = 0;
 
@@ -50,6 +53,7 @@ export class Tape {
     this.g = new Float64Array(B * H);
     this.gc = new Float64Array(B * H);
     this.sx = new Float64Array(B * Math.max(I, H));
+    this.zeroRow = new Uint8Array(T);
   }
 
   /**

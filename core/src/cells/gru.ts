@@ -5,23 +5,46 @@
  *   reset-before: c~ = tanh(Wc·[Γr⊙a<t-1>; x<t>] + bc)
  *   reset-after:  c~ = tanh(Wc[:, H:]·x<t> + bc + Γr⊙hn),  hn = Wc[:, :H]·a<t-1> + bca
  *   a<t> = Γu⊙c~ + (1-Γu)⊙a<t-1>
- * The hoisted input projection has already written b + W[:, H:]·x<t> into the gates slot.
- * tape.aux keeps Γr⊙a<t-1> (reset-before) or hn (reset-after), the a-side input of the c~ block.
+ * Either the hoisted input projection has already written b + W[:, H:]·x<t> into the gates slot, or
+ * (x given) the step computes it; the two give the same bits. tape.aux keeps Γr⊙a<t-1> (reset-before)
+ * or hn (reset-after), the a-side input of the c~ block.
  */
 import { fillRows, gemmNNBlocked, gemmNTBlocked } from "../linalg";
 import type { ParamLayout } from "../params";
 import type { Tape } from "../tape";
+import { affineRow, matvecRow, ROW_KERNEL_B, vecmatRow } from "./row-kernels";
 
-/** Forward through step t: fills gates<t> (post-activation), aux<t> and a<t>. */
-export function gruStepForward(tape: Tape, P: Float64Array, L: ParamLayout, t: number): void {
+/**
+ * Forward through step t: fills gates<t> (post-activation), aux<t> and a<t>. Without x, the gates slot
+ * holds b + W[:, H:]·x<t> on entry; with x (T, B, I), the step computes it.
+ */
+export function gruStepForward(tape: Tape, P: Float64Array, L: ParamLayout, t: number, x: Float64Array | null = null): void {
   const { B, config: { H, I, gruVariant } } = tape;
   const G3 = 3 * H, ld = H + I;
   const gOff = (t - 1) * B * G3;
-  const prevOff = (t - 1) * B * H;
+  const prevOff = (t - 1) * B * H, xOff = (t - 1) * B * I;
   const gates = tape.gates, a = tape.a, aux = tape.aux;
   const Wc = L.W0 + 2 * H * ld;
-  // [Γr | Γu] pre-activations += W[0:2H, :H]·a<t-1>
-  gemmNTBlocked(gates, gOff, G3, a, prevOff, H, P, L.W0, ld, B, 2 * H, H);
+  // [Γr | Γu] pre-activations (b + W[0:2H, H:]·x<t>) + W[0:2H, :H]·a<t-1>; the c~ block's b + Wc[:, H:]·x<t>
+  const rows = B < ROW_KERNEL_B;
+  if (rows) {
+    for (let b = 0; b < B; b++) {
+      const go = gOff + b * G3;
+      if (x) {
+        affineRow(gates, go, P, L.b0, P, L.W0 + H, ld, x, xOff + b * I, I, P, L.W0, ld, a, prevOff + b * H, H, 2 * H);
+        for (let j = 0; j < H; j++) gates[go + 2 * H + j] = P[L.b0 + 2 * H + j];
+        matvecRow(gates, go + 2 * H, P, Wc + H, ld, x, xOff + b * I, H, I);
+      } else {
+        matvecRow(gates, go, P, L.W0, ld, a, prevOff + b * H, 2 * H, H);
+      }
+    }
+  } else {
+    if (x) {
+      fillRows(gates, gOff, B, P, L.b0, G3);
+      gemmNTBlocked(gates, gOff, G3, x, xOff, I, P, L.W0 + H, ld, B, G3, I);
+    }
+    gemmNTBlocked(gates, gOff, G3, a, prevOff, H, P, L.W0, ld, B, 2 * H, H);
+  }
   for (let b = 0; b < B; b++) {
     const go = gOff + b * G3;
     for (let j = 0; j < 2 * H; j++) gates[go + j] = 1 / (1 + Math.exp(-gates[go + j]));
@@ -31,7 +54,8 @@ export function gruStepForward(tape: Tape, P: Float64Array, L: ParamLayout, t: n
       const go = gOff + b * G3, ao = prevOff + b * H;
       for (let j = 0; j < H; j++) aux[ao + j] = gates[go + j] * a[ao + j];
     }
-    gemmNTBlocked(gates, gOff + 2 * H, G3, aux, prevOff, H, P, Wc, ld, B, H, H);
+    if (rows) for (let b = 0; b < B; b++) matvecRow(gates, gOff + b * G3 + 2 * H, P, Wc, ld, aux, prevOff + b * H, H, H);
+    else gemmNTBlocked(gates, gOff + 2 * H, G3, aux, prevOff, H, P, Wc, ld, B, H, H);
     for (let b = 0; b < B; b++) {
       const go = gOff + b * G3, ao = prevOff + b * H, cur = ao + B * H;
       for (let j = 0; j < H; j++) {
@@ -43,7 +67,8 @@ export function gruStepForward(tape: Tape, P: Float64Array, L: ParamLayout, t: n
     }
   } else {
     fillRows(aux, prevOff, B, P, L.byName.bca.offset, H);
-    gemmNTBlocked(aux, prevOff, H, a, prevOff, H, P, Wc, ld, B, H, H);
+    if (rows) for (let b = 0; b < B; b++) matvecRow(aux, prevOff + b * H, P, Wc, ld, a, prevOff + b * H, H, H);
+    else gemmNTBlocked(aux, prevOff, H, a, prevOff, H, P, Wc, ld, B, H, H);
     for (let b = 0; b < B; b++) {
       const go = gOff + b * G3, ao = prevOff + b * H, cur = ao + B * H;
       for (let j = 0; j < H; j++) {
@@ -72,6 +97,7 @@ export function gruStepBackward(tape: Tape, P: Float64Array, L: ParamLayout, t: 
   const prevOff = (t - 1) * B * H;
   const gates = tape.gates, a = tape.a, aux = tape.aux, dpre = tape.dpre, g = tape.g;
   const Wc = L.W0 + 2 * H * ld;
+  const rows = B < ROW_KERNEL_B;
   for (let b = 0; b < B; b++) {
     const go = gOff + b * G3, ao = prevOff + b * H, r0 = b * H;
     for (let j = 0; j < H; j++) {
@@ -84,7 +110,8 @@ export function gruStepBackward(tape: Tape, P: Float64Array, L: ParamLayout, t: 
   if (gruVariant === "reset-before") {
     const dra = tape.sx;
     dra.fill(0, 0, B * H);
-    gemmNNBlocked(dra, 0, H, dpre, gOff + 2 * H, G3, P, Wc, ld, B, H, H);
+    if (rows) for (let b = 0; b < B; b++) vecmatRow(dra, b * H, dpre, gOff + b * G3 + 2 * H, P, Wc, ld, H, H);
+    else gemmNNBlocked(dra, 0, H, dpre, gOff + 2 * H, G3, P, Wc, ld, B, H, H);
     for (let b = 0; b < B; b++) {
       const go = gOff + b * G3, ao = prevOff + b * H, r0 = b * H;
       for (let j = 0; j < H; j++) {
@@ -93,7 +120,8 @@ export function gruStepBackward(tape: Tape, P: Float64Array, L: ParamLayout, t: 
         g[r0 + j] = g[r0 + j] * (1 - u) + dra[r0 + j] * r;
       }
     }
-    gemmNNBlocked(g, 0, H, dpre, gOff, G3, P, L.W0, ld, B, H, 2 * H);
+    if (rows) for (let b = 0; b < B; b++) vecmatRow(g, b * H, dpre, gOff + b * G3, P, L.W0, ld, H, 2 * H);
+    else gemmNNBlocked(g, 0, H, dpre, gOff, G3, P, L.W0, ld, B, H, 2 * H);
   } else {
     const dhn = tape.dhn;
     for (let b = 0; b < B; b++) {
@@ -106,8 +134,15 @@ export function gruStepBackward(tape: Tape, P: Float64Array, L: ParamLayout, t: 
         g[r0 + j] = g[r0 + j] * (1 - u);
       }
     }
-    gemmNNBlocked(g, 0, H, dpre, gOff, G3, P, L.W0, ld, B, H, 2 * H);
-    gemmNNBlocked(g, 0, H, dhn, prevOff, H, P, Wc, ld, B, H, H);
+    if (rows) {
+      for (let b = 0; b < B; b++) {
+        vecmatRow(g, b * H, dpre, gOff + b * G3, P, L.W0, ld, H, 2 * H);
+        vecmatRow(g, b * H, dhn, prevOff + b * H, P, Wc, ld, H, H);
+      }
+    } else {
+      gemmNNBlocked(g, 0, H, dpre, gOff, G3, P, L.W0, ld, B, H, 2 * H);
+      gemmNNBlocked(g, 0, H, dhn, prevOff, H, P, Wc, ld, B, H, H);
+    }
   }
 }
 

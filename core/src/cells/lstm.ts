@@ -3,20 +3,37 @@
  *   Γf = σ(Wf·[a;x] + bf)   Γu = σ(Wu·[a;x] + bu)   c~ = tanh(Wc·[a;x] + bc)   Γo = σ(Wo·[a;x] + bo)
  *   c<t> = Γf⊙c<t-1> + Γu⊙c~        a<t> = Γo⊙tanh(c<t>)
  * Gate blocks are stacked [f|u|c|o] (LSTM_GATES), so one (4H, H+I) matrix starts at layout.W0 and the
- * gates buffer holds the four blocks side by side. The hoisted input projection has already written
- * b + W[:, H:]·x<t> into the gates slot; the step adds W[:, :H]·a<t-1>.
+ * gates buffer holds the four blocks side by side. Either the hoisted input projection has already
+ * written b + W[:, H:]·x<t> into the gates slot and the step adds W[:, :H]·a<t-1>, or (x given) the
+ * step computes both itself; the two give the same bits.
  */
-import { gemmNNBlocked, gemmNTBlocked } from "../linalg";
+import { fillRows, gemmNNBlocked, gemmNTBlocked } from "../linalg";
 import type { ParamLayout } from "../params";
 import type { Tape } from "../tape";
+import { affineRow, matvecRow, ROW_KERNEL_B, vecmatRow } from "./row-kernels";
 
-/** Forward through step t: fills gates<t> (post-activation), c<t>, tanh(c<t>) and a<t>. */
-export function lstmStepForward(tape: Tape, P: Float64Array, L: ParamLayout, t: number): void {
+/**
+ * Forward through step t: fills gates<t> (post-activation), c<t>, tanh(c<t>) and a<t>. Without x, the
+ * gates slot holds b + W[:, H:]·x<t> on entry; with x (T, B, I), the step computes it.
+ */
+export function lstmStepForward(tape: Tape, P: Float64Array, L: ParamLayout, t: number, x: Float64Array | null = null): void {
   const { B, config: { H, I } } = tape;
   const G4 = 4 * H;
   const gOff = (t - 1) * B * G4;
   const gates = tape.gates, a = tape.a, c = tape.c, tc = tape.tc;
-  gemmNTBlocked(gates, gOff, G4, a, (t - 1) * B * H, H, P, L.W0, H + I, B, G4, H);
+  const ld = H + I, aOff = (t - 1) * B * H, xOff = (t - 1) * B * I;
+  if (B < ROW_KERNEL_B) {
+    for (let b = 0; b < B; b++) {
+      if (x) affineRow(gates, gOff + b * G4, P, L.b0, P, L.W0 + H, ld, x, xOff + b * I, I, P, L.W0, ld, a, aOff + b * H, H, G4);
+      else matvecRow(gates, gOff + b * G4, P, L.W0, ld, a, aOff + b * H, G4, H);
+    }
+  } else {
+    if (x) {
+      fillRows(gates, gOff, B, P, L.b0, G4);
+      gemmNTBlocked(gates, gOff, G4, x, xOff, I, P, L.W0 + H, ld, B, G4, I);
+    }
+    gemmNTBlocked(gates, gOff, G4, a, aOff, H, P, L.W0, ld, B, G4, H);
+  }
   for (let b = 0; b < B; b++) {
     const go = gOff + b * G4;
     const prev = ((t - 1) * B + b) * H;
@@ -71,7 +88,8 @@ export function lstmStepBackward(tape: Tape, P: Float64Array, L: ParamLayout, t:
     }
   }
   g.fill(0);
-  gemmNNBlocked(g, 0, H, dpre, gOff, G4, P, L.W0, H + I, B, H, G4);
+  if (B < ROW_KERNEL_B) for (let b = 0; b < B; b++) vecmatRow(g, b * H, dpre, gOff + b * G4, P, L.W0, H + I, H, G4);
+  else gemmNNBlocked(g, 0, H, dpre, gOff, G4, P, L.W0, H + I, B, H, G4);
 }
 
 /**

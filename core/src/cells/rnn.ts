@@ -1,20 +1,38 @@
 /**
  * The vanilla cell, one time step, for all B rows at once:
  *   a<t> = g(Waa·a<t-1> + Wax·x<t> + ba)
- * The sequence loop has already written ba + Wax·x<t> into the a<t> slot (the input projection is
- * hoisted out of the recurrence as one GEMM), so the step adds only the H×H recurrent product.
+ * Either the sequence loop has already written ba + Wax·x<t> into the a<t> slot (the input projection
+ * hoisted out of the recurrence as one GEMM) and the step adds only the H×H recurrent product, or (x
+ * given) the step computes both itself; the two give the same bits.
  */
-import { activateInPlace, activationGradFromOutput, mulActivationGrad } from "../activations";
-import { gemmNNBlocked, gemmNTBlocked } from "../linalg";
+import { activateInPlace, activationGradFromOutput, activationGradTimes } from "../activations";
+import { fillRows, gemmNNBlocked, gemmNTBlocked } from "../linalg";
 import type { ParamLayout } from "../params";
 import type { Tape } from "../tape";
+import { affineRow, matvecRow, ROW_KERNEL_B, vecmatRow } from "./row-kernels";
 
-/** a<t> = g(a<t> + Waa·a<t-1>), where a<t> holds ba + Wax·x<t> on entry. Overwrites a<t>. */
-export function rnnStepForward(tape: Tape, P: Float64Array, L: ParamLayout, t: number): void {
-  const { B, config: { H, activation } } = tape;
-  const at = t * B * H;
-  gemmNTBlocked(tape.a, at, H, tape.a, at - B * H, H, P, L.byName.Waa.offset, H, B, H, H);
-  activateInPlace(tape.a, at, B * H, activation);
+/**
+ * a<t> = g(ba + Wax·x<t> + Waa·a<t-1>). Without x, the a<t> slot holds ba + Wax·x<t> on entry; with x
+ * (T, B, I), the step computes it. Overwrites a<t>.
+ */
+export function rnnStepForward(tape: Tape, P: Float64Array, L: ParamLayout, t: number, x: Float64Array | null = null): void {
+  const { B, config: { H, I, activation } } = tape;
+  const at = t * B * H, prev = at - B * H, xOff = (t - 1) * B * I;
+  const Waa = L.byName.Waa.offset, Wax = L.byName.Wax.offset, ba = L.byName.ba.offset;
+  const a = tape.a;
+  if (B < ROW_KERNEL_B) {
+    for (let b = 0; b < B; b++) {
+      if (x) affineRow(a, at + b * H, P, ba, P, Wax, I, x, xOff + b * I, I, P, Waa, H, a, prev + b * H, H, H);
+      else matvecRow(a, at + b * H, P, Waa, H, a, prev + b * H, H, H);
+    }
+  } else {
+    if (x) {
+      fillRows(a, at, B, P, ba, H);
+      gemmNTBlocked(a, at, H, x, xOff, I, P, Wax, I, B, H, I);
+    }
+    gemmNTBlocked(a, at, H, a, prev, H, P, Waa, H, B, H, H);
+  }
+  activateInPlace(a, at, B * H, activation);
 }
 
 /**
@@ -27,10 +45,11 @@ export function rnnStepBackward(tape: Tape, P: Float64Array, L: ParamLayout, t: 
   const n = B * H;
   const d = (t - 1) * n;
   const g = tape.g;
-  for (let i = 0; i < n; i++) tape.dpre[d + i] = g[i];
-  mulActivationGrad(tape.dpre, d, tape.a, t * n, n, activation);
+  const Waa = L.byName.Waa.offset;
+  activationGradTimes(tape.dpre, d, g, 0, tape.a, t * n, n, activation);
   g.fill(0);
-  gemmNNBlocked(g, 0, H, tape.dpre, d, H, P, L.byName.Waa.offset, H, B, H, H);
+  if (B < ROW_KERNEL_B) for (let b = 0; b < B; b++) vecmatRow(g, b * H, tape.dpre, d + b * H, P, Waa, H, H, H);
+  else gemmNNBlocked(g, 0, H, tape.dpre, d, H, P, Waa, H, B, H, H);
 }
 
 /** J = ∂a<t>/∂a<t-1> for batch row b: J[i, j] = g'(z_i)·Waa[i, j]. Writes the (H, H) matrix J. */
