@@ -1,12 +1,16 @@
 /**
  * The playground under load (a Playwright script, not part of `npm test`): trains at T = 10,000,
- * H = 64 (B = 1, adding, RNN) in Debian's Chromium and measures, after a warm-up,
- *   - main-thread long tasks (PerformanceObserver 'longtask', > 50 ms each; target: none over 50 ms)
- *   - gradient views per second: frames from the training worker, each a full forward, BPTT and
- *     ledger over T steps (target >= 5/s), and paints per second on the main thread
- *   - analyses per second (the analysis worker: Pascanu, Lyapunov, lag split, chain rule)
- * Run:  npx tsx bench/playground.ts [--seconds 20] [--warmup 4] [--hash "cell=lstm&hidden=64&T=10000"]
- * Writes out/bench/playground.json.
+ * H = 64 (B = 1, adding) in Debian's Chromium, one page per cell, and measures after a warm-up
+ *   - gradient views per second: frames from the training worker, each the ledger of a full forward,
+ *     BPTT and ledger over T steps, taken from the training step itself (target >= 5/s)
+ *   - main-thread long tasks (PerformanceObserver 'longtask'; target: none over 50 ms)
+ *   - the training worker's busy fraction (its step time over wall time: 1.0 means the view rate is
+ *     the step rate and nothing but the step itself limits it), paints per second, analyses per second
+ *   - with --trace: a Chrome trace of the window, and for each main-thread task over 50 ms its wall
+ *     time against the main thread's CPU time inside it (a task that is long in wall time but short in
+ *     CPU time was descheduled: the cores were busy with the workers or other processes)
+ * Run:  npx tsx bench/playground.ts [--cells rnn,gru,lstm] [--seconds 20] [--warmup 4] [--trace] [--hash "hidden=64&T=10000"]
+ * (`--hash` without cell=; each cell is added.) Writes out/bench/playground.json.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { startPlayground, REPO } from "../web/test/e2e/server";
@@ -17,64 +21,115 @@ const arg = (name: string, def: string) => {
 };
 const seconds = Number(arg("seconds", "20"));
 const warmup = Number(arg("warmup", "4"));
-const hash = arg("hash", "cell=rnn&hidden=64&T=10000&task=adding&batch=1&seed=1&pick=5000");
+const cells = arg("cells", "rnn,gru,lstm").split(",");
+const base = arg("hash", "hidden=64&T=10000&task=adding&batch=1&seed=1&pick=5000");
+const trace = process.argv.includes("--trace");
 
-interface Probe { frames: number; viewUpdates: number; iteration: number; analyses: number; renderMs: number; renderMsMax: number; viewMsMax: Record<string, number>; lastError: string }
+interface TraceEvent { name: string; ph: string; pid: number; tid: number; ts: number; dur?: number; tdur?: number; args?: { name?: string } }
+
+interface Probe {
+  frames: number; viewUpdates: number; iteration: number; analyses: number; trainMs: number; heatRows: number;
+  renderMs: number; renderMsMax: number; viewMsMax: Record<string, number>; lastError: string;
+}
 type Win = { rnnlab: Probe; __longtasks: { start: number; duration: number }[] };
 
 const pg = await startPlayground();
+const results: Record<string, unknown>[] = [];
 try {
-  const page = await pg.browser.newPage({ viewport: { width: 1280, height: 800 } });
-  const errors: string[] = [];
-  page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
-  page.on("pageerror", (e) => errors.push(e.message));
-  await page.addInitScript(() => {
-    const w = globalThis as unknown as Win;
-    w.__longtasks = [];
-    new PerformanceObserver((list) => {
-      for (const e of list.getEntries()) w.__longtasks.push({ start: e.startTime, duration: e.duration });
-    }).observe({ type: "longtask", buffered: true });
-  });
-  await page.goto(`${pg.url}#${hash}`);
-  await page.waitForFunction(() => (globalThis as unknown as Win).rnnlab?.frames >= 1, null, { timeout: 60_000 });
-  await page.click("#play");
-  await page.waitForTimeout(warmup * 1000);
-  const read = () => page.evaluate(() => {
-    const w = globalThis as unknown as Win;
-    const p = w.rnnlab;
-    return { t: performance.now(), frames: p.frames, viewUpdates: p.viewUpdates, iteration: p.iteration, analyses: p.analyses, renderMs: p.renderMs, renderMsMax: p.renderMsMax, viewMsMax: p.viewMsMax, longtasks: w.__longtasks.length, lastError: p.lastError };
-  });
-  const a = await read();
-  await page.waitForTimeout(seconds * 1000);
-  const b = await read();
-  await page.click("#play");
-  const tasks = await page.evaluate((from: number) => (globalThis as unknown as Win).__longtasks.filter((e) => e.start >= from).map((e) => e.duration), a.t);
-  const status = await page.textContent("#status");
-  const dt = (b.t - a.t) / 1000;
-  const sorted = tasks.slice().sort((x, y) => x - y);
-  const result = {
-    hash, seconds: dt,
-    gradientViewsPerSecond: (b.frames - a.frames) / dt,
-    paintsPerSecond: (b.viewUpdates - a.viewUpdates) / dt,
-    stepsPerSecond: (b.iteration - a.iteration) / dt,
-    analysesPerSecond: (b.analyses - a.analyses) / dt,
-    meanPaintMs: (b.renderMs - a.renderMs) / Math.max(1, b.viewUpdates - a.viewUpdates),
-    maxPaintMs: b.renderMsMax,
-    maxPaintMsPerView: b.viewMsMax,
-    longTasks: { count: tasks.length, maxMs: sorted.length ? sorted[sorted.length - 1] : 0, p95Ms: sorted.length ? sorted[Math.floor(0.95 * (sorted.length - 1))] : 0, over50ms: tasks.filter((d) => d > 50).length },
-    status, errors, lastError: b.lastError,
-  };
+  for (const cell of cells) {
+    const hash = `cell=${cell}&${base}`;
+    const page = await pg.browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const errors: string[] = [];
+    page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
+    page.on("pageerror", (e) => errors.push(e.message));
+    await page.addInitScript(() => {
+      const w = globalThis as unknown as Win;
+      w.__longtasks = [];
+      new PerformanceObserver((list) => {
+        for (const e of list.getEntries()) w.__longtasks.push({ start: e.startTime, duration: e.duration });
+      }).observe({ type: "longtask", buffered: true });
+    });
+    await page.goto(`${pg.url}#${hash}`);
+    await page.waitForFunction(() => (globalThis as unknown as Win).rnnlab?.frames >= 1, null, { timeout: 60_000 });
+    await page.click("#play");
+    await page.waitForTimeout(warmup * 1000);
+    const read = () => page.evaluate(() => {
+      const w = globalThis as unknown as Win;
+      const p = w.rnnlab;
+      return {
+        t: performance.now(), frames: p.frames, viewUpdates: p.viewUpdates, iteration: p.iteration, analyses: p.analyses, trainMs: p.trainMs,
+        heatRows: p.heatRows, renderMs: p.renderMs, renderMsMax: p.renderMsMax, viewMsMax: p.viewMsMax, lastError: p.lastError,
+      };
+    });
+    const events: TraceEvent[] = [];
+    const cdp = trace ? await page.context().newCDPSession(page) : null;
+    let traced: Promise<void> = Promise.resolve();
+    if (cdp) {
+      cdp.on("Tracing.dataCollected", (d) => { for (const e of d.value) events.push(e as unknown as TraceEvent); });
+      traced = new Promise<void>((r) => cdp.once("Tracing.tracingComplete", () => r()));
+      await cdp.send("Tracing.start", { categories: "toplevel,devtools.timeline,disabled-by-default-devtools.timeline", transferMode: "ReportEvents" });
+    }
+    const a = await read();
+    await page.waitForTimeout(seconds * 1000);
+    const b = await read();
+    let traceTasks: { wallMs: number; cpuMs: number }[] | null = null;
+    if (cdp) {
+      await cdp.send("Tracing.end");
+      await traced;
+      // the page's main thread: of the threads named CrRendererMain (one per renderer process), the busiest
+      const count = new Map<string, number>();
+      for (const e of events) if (e.ph === "X") count.set(`${e.pid}:${e.tid}`, (count.get(`${e.pid}:${e.tid}`) ?? 0) + 1);
+      const main = events
+        .filter((e) => e.name === "thread_name" && e.args?.name === "CrRendererMain")
+        .sort((x, y) => (count.get(`${y.pid}:${y.tid}`) ?? 0) - (count.get(`${x.pid}:${x.tid}`) ?? 0))[0];
+      traceTasks = events
+        .filter((e) => main && e.pid === main.pid && e.tid === main.tid && e.ph === "X" && e.name === "RunTask" && (e.dur ?? 0) > 50_000)
+        .map((e) => ({ wallMs: (e.dur ?? 0) / 1000, cpuMs: (e.tdur ?? NaN) / 1000 }));
+    }
+    await page.click("#play");
+    const tasks = await page.evaluate((from: number) => (globalThis as unknown as Win).__longtasks.filter((e) => e.start >= from).map((e) => e.duration), a.t);
+    const status = await page.textContent("#status");
+    await page.close();
+    const dt = (b.t - a.t) / 1000;
+    const steps = b.iteration - a.iteration;
+    const sorted = tasks.slice().sort((x, y) => x - y);
+    const r = {
+      cell, hash, seconds: dt,
+      gradientViewsPerSecond: (b.frames - a.frames) / dt,
+      stepsPerSecond: steps / dt,
+      heatRowsPerSecond: (b.heatRows - a.heatRows) / dt,
+      msPerStep: (b.trainMs - a.trainMs) / Math.max(1, steps),
+      workerBusy: (b.trainMs - a.trainMs) / (b.t - a.t),
+      paintsPerSecond: (b.viewUpdates - a.viewUpdates) / dt,
+      analysesPerSecond: (b.analyses - a.analyses) / dt,
+      meanPaintMs: (b.renderMs - a.renderMs) / Math.max(1, b.viewUpdates - a.viewUpdates),
+      maxPaintMs: b.renderMsMax,
+      maxPaintMsPerView: b.viewMsMax,
+      longTasks: { count: tasks.length, maxMs: sorted.length ? sorted[sorted.length - 1] : 0, p95Ms: sorted.length ? sorted[Math.floor(0.95 * (sorted.length - 1))] : 0, over50ms: tasks.filter((d) => d > 50).length },
+      status, errors, lastError: b.lastError,
+      traceTasksOver50ms: traceTasks,
+    };
+    results.push(r);
+    const ok = (c: boolean) => (c ? "ok" : "MISSED");
+    console.log(`${cell}: ${hash}, ${dt.toFixed(1)} s after a ${warmup} s warm-up`);
+    console.log(`  gradient views/s ${r.gradientViewsPerSecond.toFixed(2)} (target >= 5: ${ok(r.gradientViewsPerSecond >= 5)}); training steps/s ${r.stepsPerSecond.toFixed(2)}, ${r.msPerStep.toFixed(0)} ms per step, worker busy ${(100 * r.workerBusy).toFixed(0)}%`);
+    console.log(`  main-thread long tasks ${r.longTasks.count}, max ${r.longTasks.maxMs.toFixed(0)} ms (target none > 50 ms: ${ok(r.longTasks.over50ms === 0)})`);
+    console.log(`  paints/s ${r.paintsPerSecond.toFixed(2)}, mean paint ${r.meanPaintMs.toFixed(1)} ms (over several tasks), max ${r.maxPaintMs.toFixed(1)} ms; heatmap rows/s ${r.heatRowsPerSecond.toFixed(2)}; analyses/s ${r.analysesPerSecond.toFixed(2)}`);
+    console.log(`  longest paint per view (ms): ${Object.entries(b.viewMsMax).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(", ")}`);
+    if (traceTasks) {
+      const cpuMax = traceTasks.reduce((m, t) => Math.max(m, t.cpuMs), 0);
+      console.log(`  trace: ${traceTasks.length} main-thread tasks over 50 ms of wall time; the most main-thread CPU time in any of them ${cpuMax.toFixed(1)} ms${traceTasks.length ? ` (${traceTasks.map((t) => `${t.wallMs.toFixed(0)}/${t.cpuMs.toFixed(0)}`).join(", ")} ms wall/CPU)` : ""}`);
+    }
+    console.log(`  status: ${status}`);
+    if (errors.length) console.log(`  console errors: ${errors.join(" | ")}`);
+  }
   mkdirSync(`${REPO}out/bench`, { recursive: true });
-  writeFileSync(`${REPO}out/bench/playground.json`, `${JSON.stringify(result, null, 2)}\n`);
-  const ok = (c: boolean) => (c ? "ok" : "MISSED");
-  console.log(`playground at ${hash}, ${dt.toFixed(1)} s after a ${warmup} s warm-up`);
-  console.log(`  gradient views/s (forward + BPTT + ledger over T)  ${result.gradientViewsPerSecond.toFixed(2)}   target >= 5: ${ok(result.gradientViewsPerSecond >= 5)}`);
-  console.log(`  main-thread long tasks                             ${result.longTasks.count} (max ${result.longTasks.maxMs.toFixed(0)} ms)   target none > 50 ms: ${ok(result.longTasks.over50ms === 0)}`);
-  console.log(`  paints/s ${result.paintsPerSecond.toFixed(2)}, mean paint ${result.meanPaintMs.toFixed(1)} ms, max ${result.maxPaintMs.toFixed(1)} ms; training steps/s ${result.stepsPerSecond.toFixed(2)}; analyses/s ${result.analysesPerSecond.toFixed(2)}`);
-  console.log(`  longest paint per view (ms): ${Object.entries(b.viewMsMax).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(", ")}`);
-  console.log(`  status: ${status}`);
-  if (errors.length) console.log(`  console errors: ${errors.join(" | ")}`);
-  console.log(`wrote out/bench/playground.json`);
+  writeFileSync(`${REPO}out/bench/playground.json`, `${JSON.stringify({ date: new Date().toISOString(), seconds, warmup, results }, null, 2)}\n`);
+  console.log("\n| cell | gradient views/s | ms per step | worker busy | long tasks > 50 ms (max) |\n|---|---|---|---|---|");
+  for (const r of results as { cell: string; gradientViewsPerSecond: number; msPerStep: number; workerBusy: number; longTasks: { over50ms: number; maxMs: number } }[]) {
+    console.log(`| ${r.cell} | ${r.gradientViewsPerSecond.toFixed(1)} | ${r.msPerStep.toFixed(0)} | ${(100 * r.workerBusy).toFixed(0)}% | ${r.longTasks.over50ms} (${r.longTasks.maxMs.toFixed(0)} ms) |`);
+  }
+  console.log("wrote out/bench/playground.json");
 } finally {
   await pg.close();
 }

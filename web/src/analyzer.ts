@@ -11,9 +11,10 @@
  */
 import {
   deepTwinLossAndGrads, ensureTape, forwardLoss, jacobianProducts, lagSplit, lyapunovSpectrum, makeConfig, makeDeepTwin,
-  makeTask, paramLayout, pascanuReport, largestSingularValue, Rng, sequenceForward, stateSize, stepJacobian,
+  paramLayout, pascanuReport, largestSingularValue, Rng, sequenceForward, stateSize, stepJacobian,
   type DeepTwin, type Model, type PascanuReport, type TaskBatch, type Workspace,
 } from "../../core/src/index";
+import { playgroundTask } from "./corpus";
 import type { Clock, Snapshot } from "./engine";
 import type { PlaygroundState } from "./state";
 
@@ -99,7 +100,7 @@ export class Analyzer {
   /** The analyses of a snapshot's step, with the chain rule at `pick` (0: none). */
   analyze(state: PlaygroundState, snap: Snapshot, pick: number, now: Clock, budget: AnalysisBudget = DEFAULT_BUDGET): Analysis {
     const start = now();
-    const task = makeTask(state.task, { T: state.T });
+    const task = playgroundTask(state.task, state.T);
     const config = makeConfig({ cell: state.cell, I: task.I, H: state.hidden, O: task.O, activation: state.activation, output: task.output });
     const model: Model = { config, params: snap.params };
     const T = snap.T;

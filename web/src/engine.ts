@@ -10,17 +10,22 @@
  * web/test/engine.test.ts checks that the parameters stay bit-identical to core's Trainer.
  * Seeds follow `rnnlab train`: the weights from Rng(seed), the batches from Rng(seed + 1).
  *
+ * Every step (and the preview) also appends its ledger's total, decimated, to `heat` (heat-rows.ts):
+ * the heatmap gets one row per training iteration however many steps a frame holds.
+ *
  * `snapshot()` packs what the analyses need (the parameters and the batch of the step on view) for
  * the analysis worker (analyzer.ts), so that the expensive analyses never stall training.
  */
 import {
   firstNonFinite, globalNorm, clipByGlobalNorm, clipByNorm, clipByValue, initModel, lossAndGrads, makeConfig,
-  makeOptimizer, makeTask, paramLayout, restoreOptimizer, Rng, argmaxAt,
-  type InitOptions, type Model, type Optimizer, type OptimizerSpec, type ParamLayout, type Task, type TaskBatch,
+  makeOptimizer, paramLayout, restoreOptimizer, Rng, argmaxAt, sampleName,
+  type CharLmTask, type InitOptions, type Model, type Optimizer, type OptimizerSpec, type ParamLayout, type Task, type TaskBatch,
   type Workspace,
 } from "../../core/src/index";
+import { playgroundTask } from "./corpus";
+import { HeatRowBuffer } from "./heat-rows";
 import { withLossOn } from "./loss-on";
-import { resolveBatch, type PlaygroundState } from "./state";
+import { resolveBatch, sequenceLength, type PlaygroundState } from "./state";
 
 /** A clock in milliseconds (performance.now in the worker and in Node). */
 export type Clock = () => number;
@@ -57,16 +62,39 @@ export interface GradientView {
 }
 
 export interface TaskView {
-  /** "scatter": pred against truth for O = 1; "classes": predicted and true class per answer step and row */
-  kind: "scatter" | "classes";
+  /**
+   * "scatter": pred against truth for O = 1; "classes": predicted and true class per answer step and
+   * row; "names" (char-lm): the name of this step, character by character, and names sampled from the model
+   */
+  kind: "scatter" | "classes" | "names";
   truth: Float64Array;
   pred: Float64Array;
-  /** classes: answer steps per row (1, or 10 for copy) */
+  /** classes: answer steps per row (1, or 10 for copy); names: T */
   perRow: number;
   metric: string;
   value: number;
   solved: boolean;
+  /** names only */
+  names?: NamesView;
 }
+
+/** char-lm's task view: what the model predicted along the name it just trained on, and what it writes. */
+export interface NamesView {
+  /** the vocabulary, chars[0] = "\n" (truth and pred hold indices into it) */
+  chars: string[];
+  /** the probability the model gave the true next character at each step */
+  pTrue: Float64Array;
+  /** names drawn from the model after this frame's updates, always from Rng(seed + 2), so they change only as the model learns */
+  samples: string[];
+  /** ln V: nats per character of a uniform guess */
+  uniformNats: number;
+  /** the corpus's unigram entropy: nats per character of the best context-free guess */
+  unigramNats: number;
+}
+
+/** Names sampled per frame for the char-lm view, and their longest length. */
+export const SAMPLES = 8;
+export const SAMPLE_MAX_LEN = 20;
 
 /** The step on view, packed for the analysis worker: plain data and transferable arrays. */
 export interface Snapshot {
@@ -121,10 +149,13 @@ export class Engine {
   readonly viewParams: Float64Array;
   /** ms of the last training step, to size the analyses */
   stepMs = 0;
+  /** the heatmap rows of the steps since the last frame */
+  readonly heat: HeatRowBuffer;
 
   constructor(state: PlaygroundState) {
     this.state = { ...state };
-    this.task = withLossOn(makeTask(state.task, { T: state.T }), state.loss);
+    this.task = withLossOn(playgroundTask(state.task, state.T), state.loss);
+    this.heat = new HeatRowBuffer(sequenceLength(state.task, state.T));
     this.model = buildModel(state, this.task);
     this.layout = paramLayout(this.model.config);
     this.B = resolveBatch(state);
@@ -154,6 +185,7 @@ export class Engine {
     this.lastBatch = tb;
     this.viewParams.set(this.model.params);
     this.ws = lossAndGrads(this.ws, this.model, tb.batch, tb.spec, { ledger: true });
+    this.heat.push(0, this.ws.ledger!.total, tb.T);
   }
 
   /** One training step: core's Trainer.step without the per-step spectral radius. Throws NonFiniteError. */
@@ -178,6 +210,7 @@ export class Engine {
     else if (mode === "value") clipped = clipByValue(g, thr) > 0;
     this.optimizer.step(model.params, g);
     this.steps++;
+    this.heat.push(this.steps, ws.ledger!.total, tb.T);
     if (now) this.stepMs = now() - t0;
     return { step: this.steps, loss, gradNorm, clipped };
   }
@@ -195,7 +228,9 @@ export class Engine {
       recurrent: l.recurrent.slice(),
       total: l.total.slice(),
       dWaa: l.dWaa.slice(),
-      task: taskView(this.task, tb, ws.yhat),
+      task: this.task.name === "char-lm"
+        ? namesView(this.task as CharLmTask, tb, ws.yhat, this.model, this.state.seed)
+        : taskView(this.task, tb, ws.yhat),
     };
   }
 
@@ -243,3 +278,27 @@ export function taskView(task: Task, tb: TaskBatch, yhat: Float64Array): TaskVie
   return { kind: "classes", truth, pred, perRow, metric: s.metric, value: s.value, solved: s.solved };
 }
 
+/**
+ * char-lm's task view: along the name of this step (B = 1), the true next character, the model's most
+ * likely one and the probability it gave the true one; then SAMPLES names drawn from `model` with the
+ * course's sampler. The sampler's rng restarts at Rng(seed + 2) every frame: the same seed shows the
+ * same names for the same weights, and the names change only because the weights do.
+ */
+export function namesView(task: CharLmTask, tb: TaskBatch, yhat: Float64Array, model: Model, seed: number): TaskView {
+  const V = task.vocab.V, T = tb.T;
+  const s = task.score(yhat, tb);
+  const truth = new Float64Array(T), pred = new Float64Array(T), pTrue = new Float64Array(T);
+  for (let t = 0; t < T; t++) {
+    const k = tb.batch.targets[t];
+    truth[t] = k;
+    pred[t] = argmaxAt(yhat, t * V, V);
+    pTrue[t] = yhat[t * V + k];
+  }
+  const rng = new Rng(seed + 2);
+  const samples: string[] = [];
+  for (let i = 0; i < SAMPLES; i++) samples.push(sampleName(model, task.vocab, rng, { maxLen: SAMPLE_MAX_LEN }));
+  return {
+    kind: "names", truth, pred, perRow: T, metric: s.metric, value: s.value, solved: s.solved,
+    names: { chars: task.vocab.chars.slice(), pTrue, samples, uniformNats: Math.log(V), unigramNats: task.unigramNats },
+  };
+}

@@ -15,6 +15,8 @@
  *   latch        0.8·class at every step (the class is given at step 1)
  *   temporal-order  the class, at every step from ⌊0.5L⌋ + ⌊0.1L⌋ on (both symbols have been seen there)
  * and for copy "last" keeps the loss on the 10 recall steps only (its targets elsewhere are blanks).
+ * char-lm has no "last" variant: a name's last target is always the end-of-name token, so a loss there
+ * alone would teach nothing about names; its loss stays at every step (the control is disabled).
  * `score` stays the task's own (it reads the last step, or the recall window).
  * A suggestion for core: tasks could take this as an option (`lossOn`); it lives here because the
  * playground is its only user so far.
@@ -24,6 +26,7 @@ import type { LossPlace } from "./state";
 
 /** True when `place` changes nothing for this task (its own placement). */
 export function isNative(task: Task, place: LossPlace): boolean {
+  if (task.name === "char-lm") return true;
   return place === (task.name === "copy" ? "every" : "last");
 }
 

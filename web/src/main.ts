@@ -40,6 +40,10 @@ interface PlaygroundProbe {
   generation: number;
   lastError: string;
   analyses: number;
+  /** worker ms spent in training steps, summed over frames (busy fraction = trainMs / wall time) */
+  trainMs: number;
+  /** heatmap rows received in this run (one per training step, and the preview's) */
+  heatRows: number;
   /** main-thread ms of the paints: total and the longest, and the longest per view */
   renderMs: number;
   renderMsMax: number;
@@ -52,10 +56,11 @@ let state: PlaygroundState;
 let latest: Frame | null = null;
 let latestAnalysis: Analysis | null = null;
 let paintPending = false;
+let paintAgain = false;
 let paintedAnalysis: Analysis | null | undefined;
 let paintedPick = -1;
 const probe: PlaygroundProbe = {
-  iteration: 0, frames: 0, viewUpdates: 0, lossCount: 0, meanLoss: () => NaN, playing: false, generation: 0, lastError: "", analyses: 0, renderMs: 0, renderMsMax: 0, viewMsMax: {}, paintNow: () => {},
+  iteration: 0, frames: 0, viewUpdates: 0, lossCount: 0, trainMs: 0, heatRows: 0, meanLoss: () => NaN, playing: false, generation: 0, lastError: "", analyses: 0, renderMs: 0, renderMsMax: 0, viewMsMax: {}, paintNow: () => {},
 };
 (window as unknown as { rnnlab: PlaygroundProbe }).rnnlab = probe;
 
@@ -190,20 +195,22 @@ function startRun(): void {
   task.clear(state.task);
   probe.iteration = 0;
   probe.lossCount = 0;
+  probe.heatRows = 0;
   probe.lastError = "";
   $("iteration").textContent = "0";
   $("loss").textContent = "–";
-  setStatus(`building: ${state.cell.toUpperCase()} H=${state.hidden}, ${state.task} T=${state.T}, B=${resolveBatch(state)} …`);
+  const what = state.task === "char-lm" ? "char-lm on the pokemon names, one name per step" : `${state.task} T=${state.T}, B=${resolveBatch(state)}`;
+  setStatus(`building: ${state.cell.toUpperCase()} H=${state.hidden}, ${what} …`);
   player.reset(state);
   probe.generation = player.generation;
 }
 
 /**
- * Painting is split into short main-thread tasks, so that no single task comes near 50 ms even when
- * the two workers keep both cores busy: the strip and the gradient chart in the animation frame, then
- * the heatmap and the loss, then the task view and the lag bars, then the chain rule, each in its own
- * task. (Canvas drawing is rasterized at the next frame's commit; in software rendering that is where
- * the cost lands, so each task also keeps the next commit small.)
+ * Painting is split into short main-thread tasks, one per view, so that no single task comes near
+ * 50 ms even when the two workers keep both cores busy. The animation frame only starts the chain:
+ * its own task also holds the browser's style, layout and paint of the whole page, so no view draws
+ * inside it. (Canvas drawing is rasterized at the next frame's commit; in software rendering that is
+ * where the cost lands, so each task also keeps the next commit small.)
  */
 const nextTask = (() => {
   const ch = new MessageChannel();
@@ -212,11 +219,21 @@ const nextTask = (() => {
   return (f: () => void) => { queue.push(f); ch.port2.postMessage(0); };
 })();
 
+/** Paints the latest frame soon. A frame that arrives while a paint is under way is painted right after it (never lost). */
 function paint(): void {
-  if (paintPending) return;
+  if (paintPending) {
+    paintAgain = true;
+    return;
+  }
   paintPending = true;
   requestAnimationFrame(() => {
-    render(false, () => { paintPending = false; });
+    render(false, () => {
+      paintPending = false;
+      if (paintAgain) {
+        paintAgain = false;
+        paint();
+      }
+    });
   });
 }
 
@@ -228,7 +245,7 @@ function timed(name: string, g: () => void): number {
   return ms;
 }
 
-/** Paints the latest frame in three tasks (or all at once with `sync`), then calls done. */
+/** Paints the latest frame, one view per task (or all at once with `sync`), then calls done. */
 function render(sync = false, done: () => void = () => {}): void {
   const f = latest;
   if (!f) { done(); return; }
@@ -236,14 +253,10 @@ function render(sync = false, done: () => void = () => {}): void {
   let ms = 0;
   let fresh = false;
   const phases: (() => void)[] = [
-    () => {
-      ms += timed("strip", () => strip.update(v, state.pick));
-      ms += timed("gradient", () => grad.update(v, latestAnalysis, v.total[v.T - 1]));
-    },
-    () => {
-      ms += timed("heatmap", () => heat.paint());
-      ms += timed("loss", () => loss.paint());
-    },
+    () => { ms += timed("strip", () => strip.update(v, state.pick)); },
+    () => { ms += timed("gradient", () => grad.update(v, latestAnalysis, v.total[v.T - 1])); },
+    () => { ms += timed("heatmap", () => heat.paint()); },
+    () => { ms += timed("loss", () => loss.paint()); },
     () => {
       ms += timed("task", () => task.paint());
       // the analysis panels change only with a new analysis or a new pick
@@ -268,7 +281,7 @@ function render(sync = false, done: () => void = () => {}): void {
     phases[i]();
     if (i + 1 < phases.length) nextTask(() => run(i + 1));
   };
-  run(0);
+  nextTask(() => run(0));
 }
 
 /** The line under the controls: batch, step time, clipping, and ρ from the latest analysis. */
@@ -287,13 +300,15 @@ function updateStatus(): void {
 function onFrame(f: Frame): void {
   latest = f;
   probe.frames++;
+  probe.trainMs += f.trainMs;
+  probe.heatRows += f.heat.iteration.length;
   if (f.steps.loss.length) {
     loss.add(f.steps.iteration, f.steps.loss);
   } else {
     loss.clear(f.baseline);
   }
   probe.lossCount = loss.count;
-  heat.add(f.view.total, f.view.iteration);
+  heat.add(f.heat);
   task.add(f.view.task, f.solvedNote);
   probe.iteration = f.view.iteration;
   $("iteration").textContent = String(f.view.iteration);

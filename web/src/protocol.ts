@@ -9,6 +9,7 @@
  */
 import type { GradientView, Snapshot, StepInfo } from "./engine";
 import type { Analysis } from "./analyzer";
+import type { HeatRows } from "./heat-rows";
 import type { PlaygroundState } from "./state";
 
 export type Request =
@@ -32,6 +33,8 @@ export interface Frame {
   gen: number;
   steps: StepColumns;
   view: GradientView;
+  /** the heatmap rows of every step in this frame (init: the preview's row, iteration 0) */
+  heat: HeatRows;
   /** the step on view, for the analysis worker (when the run asked for it; always after init) */
   snapshot: Snapshot | null;
   /** ms the worker spent on this frame's training steps, and on the whole frame */
@@ -74,7 +77,8 @@ export function frameTransfers(f: Frame): ArrayBuffer[] {
   const v = f.view, s = f.snapshot;
   return collect([
     f.steps.iteration, f.steps.loss, f.steps.gradNorm, f.steps.clipped,
-    v.direct, v.recurrent, v.total, v.dWaa, v.task.truth, v.task.pred,
+    v.direct, v.recurrent, v.total, v.dWaa, v.task.truth, v.task.pred, v.task.names?.pTrue,
+    f.heat.iteration, f.heat.T, f.heat.values, f.heat.argT,
     s?.params, s?.x, s?.targets, s?.mask,
   ]);
 }
@@ -89,4 +93,4 @@ export function copySnapshot(s: Snapshot): Snapshot {
   return { ...s, params: s.params.slice(), x: s.x.slice(), targets: s.targets.slice(), mask: s.mask.slice() };
 }
 
-export type { Analysis, GradientView, Snapshot, StepInfo };
+export type { Analysis, GradientView, HeatRows, Snapshot, StepInfo };

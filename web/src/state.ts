@@ -10,14 +10,18 @@
  * key takes the default with a notice. `reconcile` then fixes combinations that are invalid although
  * each field is valid on its own (adding-hs needs T >= 11, memory caps B), again with a notice.
  * decodeState(encodeState(s)) = s for every reconciled state (web/test/state.test.ts).
+ *
+ * Fields a task or cell ignores (T, batch and loss for char-lm; the forget bias for a GRU) keep their
+ * values, so that switching back restores them; `inapplicable` says why their controls are disabled.
  */
 import {
   ACTIVATIONS, CELL_KINDS, CLIP_MODES, INIT_KINDS, OPTIMIZER_KINDS,
   type Activation, type CellKind, type ClipMode, type InitKind, type OptimizerKind,
 } from "../../core/src/index";
+import { charLmMaxT } from "./corpus";
 
-/** The tasks the playground offers: makeTask's names without char-lm (it needs a corpus file). */
-export const PLAYGROUND_TASKS = ["adding", "adding-hs", "copy", "temporal-order", "parity", "latch"] as const;
+/** The tasks the playground offers: all of makeTask's (char-lm on the bundled names, corpus.ts). */
+export const PLAYGROUND_TASKS = ["adding", "adding-hs", "copy", "temporal-order", "parity", "latch", "char-lm"] as const;
 export type PlaygroundTask = (typeof PLAYGROUND_TASKS)[number];
 
 /** What the recurrent matrix (Waa; Wc[:, :H] for gated cells) is rescaled to after the draw. */
@@ -34,7 +38,7 @@ export interface PlaygroundState {
   activation: Activation;
   /** H */
   hidden: number;
-  /** sequence length (copy: the delay; its sequences have T + 20 steps) */
+  /** sequence length (copy: the delay; its sequences have T + 20 steps; char-lm: unused, T = a name's length + 1) */
   T: number;
   waa: WaaScaling;
   /** the target ρ or λ1 of the recurrent matrix (unused when waa = init) */
@@ -48,7 +52,7 @@ export interface PlaygroundState {
   lr: number;
   clip: ClipMode;
   clipAt: number;
-  /** B, or "auto": chosen from T (autoBatch) */
+  /** B, or "auto": chosen from T (autoBatch); char-lm always trains on one name (B = 1) */
   batch: number | "auto";
   seed: number;
   /** the step t whose chain rule is written out; 0 = none */
@@ -176,22 +180,23 @@ export function memoryEstimate(cell: CellKind, T: number, B: number, H: number):
   return T * B * H * (2 * G + 4);
 }
 
-/** The longest sequence the task builds for this T: copy adds 20 steps, adding-hs up to T/10. */
+/** The longest sequence the task builds for this T: copy adds 20 steps, adding-hs up to T/10; char-lm's longest name + 1. */
 export function sequenceLength(task: PlaygroundTask, T: number): number {
-  return task === "copy" ? T + 20 : task === "adding-hs" ? T + Math.floor(T / 10) : T;
+  return task === "copy" ? T + 20 : task === "adding-hs" ? T + Math.floor(T / 10) : task === "char-lm" ? charLmMaxT() : T;
 }
 
-/** "auto" batch: about 2000 time steps per batch, between 1 and 32 rows, within the memory cap. */
+/** "auto" batch: about 2000 time steps per batch, between 1 and 32 rows, within the memory cap; char-lm: 1. */
 export function autoBatch(s: Pick<PlaygroundState, "cell" | "T" | "hidden" | "task">): number {
+  if (s.task === "char-lm") return 1;
   const L = sequenceLength(s.task, s.T);
   let B = Math.max(1, Math.min(32, Math.floor(2000 / L)));
   while (B > 1 && memoryEstimate(s.cell, L, B, s.hidden) > MEMORY_CAP) B--;
   return B;
 }
 
-/** The batch size a state trains with. */
+/** The batch size a state trains with (char-lm: one name per step, whatever the batch field holds). */
 export function resolveBatch(s: PlaygroundState): number {
-  return s.batch === "auto" ? autoBatch(s) : s.batch;
+  return s.batch === "auto" || s.task === "char-lm" ? autoBatch(s) : s.batch;
 }
 
 /**
@@ -205,7 +210,7 @@ export function reconcile(s: PlaygroundState): { state: PlaygroundState; notices
     notices.push(`T=${out.T} is too short for adding-hs, which needs T >= 11; using T=11`);
     out.T = 11;
   }
-  if (out.batch !== "auto") {
+  if (out.batch !== "auto" && out.task !== "char-lm") {
     const L = sequenceLength(out.task, out.T);
     let B = out.batch;
     while (B > 1 && memoryEstimate(out.cell, L, B, out.hidden) > MEMORY_CAP) B = Math.max(1, Math.floor(B / 2));
@@ -294,5 +299,10 @@ export function inapplicable(s: PlaygroundState): Partial<Record<FieldKey, strin
   if (s.cell !== "lstm") out.forgetBias = "only the LSTM has a forget gate";
   if (s.waa === "init") out.radius = "Waa is kept as drawn";
   if (s.clip === "none") out.clipAt = "no clipping";
+  if (s.task === "char-lm") {
+    out.T = `char-lm: each step trains on one name, T = its length + 1 (up to ${charLmMaxT()})`;
+    out.batch = "char-lm: one name per step (B = 1), as in the course";
+    out.loss = "char-lm: the next character is predicted at every step";
+  }
   return out;
 }

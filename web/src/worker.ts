@@ -26,6 +26,7 @@ function frame(gen: number, c: Columns, trainMs: number, start: number, snapshot
       gradNorm: Float64Array.from(c.gradNorm), clipped: Uint8Array.from(c.clipped),
     },
     view: e.gradientView(),
+    heat: e.heat.take(),
     snapshot: snapshot ? e.snapshot() : null,
     trainMs, frameMs: now() - start, B: e.B,
     baseline: e.task.baseline, baselineNote: e.task.baselineNote, solvedNote: e.task.solvedNote, fatal,

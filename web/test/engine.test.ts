@@ -3,7 +3,9 @@ import {
   COPY_LENGTH, Trainer, lossAndGrads, makeTask, paramLayout, recurrentBlock, largestSingularValue, makeDeepTwin, deepTwinLossAndGrads, Rng,
   restoreTrainer, type TrainerConfig,
 } from "../../core/src/index";
-import { Engine, buildModel, optimizerSpec } from "../src/engine";
+import { Engine, SAMPLES, buildModel, optimizerSpec } from "../src/engine";
+import { charLmTask, playgroundTask } from "../src/corpus";
+import { decimateRow, heatCols } from "../src/heat-rows";
 import { Analyzer, untieByPermutation } from "../src/analyzer";
 import { withLossOn } from "../src/loss-on";
 import { DEFAULTS, resolveBatch, type PlaygroundState } from "../src/state";
@@ -11,7 +13,7 @@ import { DEFAULTS, resolveBatch, type PlaygroundState } from "../src/state";
 const now = () => performance.now();
 
 function trainerFor(s: PlaygroundState): Trainer {
-  const task = withLossOn(makeTask(s.task, { T: s.T }), s.loss);
+  const task = withLossOn(playgroundTask(s.task, s.T), s.loss);
   const cfg: TrainerConfig = {
     task, B: resolveBatch(s), optimizer: optimizerSpec(s), clip: { mode: s.clip, threshold: s.clipAt },
     bptt: { mode: "full" }, onNonFinite: "stop", seed: s.seed + 1, ledger: true,
@@ -24,6 +26,8 @@ const CASES: Partial<PlaygroundState>[] = [
   { cell: "gru", T: 15, clip: "value", clipAt: 0.01, optimizer: "rmsprop", task: "parity", loss: "every" },
   { cell: "lstm", T: 11, clip: "norm", clipAt: 0.1, optimizer: "momentum", task: "temporal-order", init: "orthogonal", waa: "lambda1", radius: 1.1 },
   { cell: "rnn", T: 10, activation: "relu", init: "identity", waa: "init", optimizer: "sgd", lr: 0.001, task: "copy", batch: 3 },
+  // char-lm ignores T, batch and loss: the Trainer gets B = 1 and the core task, as `rnnlab train` does
+  { cell: "gru", task: "char-lm", T: 500, batch: 8, loss: "last", clip: "value", clipAt: 5, optimizer: "sgd", lr: 0.05 },
 ];
 
 describe("Engine", () => {
@@ -67,6 +71,59 @@ describe("Engine", () => {
     const tr2 = restoreTrainer({ ...tr.cfg, task, optimizer: optimizerSpec(s2), clip: { mode: "value", threshold: 0.003 } }, buildModel(s, task), tr.state());
     for (let i = 0; i < 5; i++) expect(e.step().loss).toBe(tr2.step().loss);
     expect(e.model.params).toEqual(tr2.model.params);
+  });
+
+  it("heat rows: one per step, labelled with its iteration, each the decimated total of that step's own ledger", () => {
+    const s = { ...DEFAULTS, T: 900, hidden: 4 };
+    const e = new Engine(s);
+    e.preview();
+    const rows: Float64Array[] = [];
+    const cols = heatCols(900);
+    const expectRow = () => {
+      const r = new Float64Array(cols);
+      decimateRow(r, new Int32Array(cols), 0, e.ws!.ledger!.total, 900, 900, cols);
+      rows.push(r);
+    };
+    expectRow();
+    for (let i = 0; i < 3; i++) { e.step(); expectRow(); }
+    const h = e.heat.take();
+    expect(Array.from(h.iteration)).toEqual([0, 1, 2, 3]);
+    expect(Array.from(h.T)).toEqual([900, 900, 900, 900]);
+    expect(h.cols).toBe(cols);
+    for (let k = 0; k < 4; k++) expect(h.values.subarray(k * cols, (k + 1) * cols)).toEqual(rows[k]);
+    // the steps differ (the weights moved), so a row is not a copy of the view's last one
+    expect(rows[0]).not.toEqual(rows[3]);
+    e.step();
+    expect(Array.from(e.heat.take().iteration)).toEqual([4]);
+  });
+
+  it("char-lm: one name per step (B = 1, T = its length + 1), the names view, and reproducible samples", () => {
+    const s = { ...DEFAULTS, task: "char-lm" as const, hidden: 8, batch: 16 as const };
+    const e = new Engine(s);
+    expect(e.B).toBe(1);
+    for (let i = 0; i < 5; i++) e.step();
+    const v = e.gradientView();
+    const task = charLmTask();
+    const tb = e.lastBatch!;
+    expect(v.T).toBe(tb.T);
+    expect(v.task.kind).toBe("names");
+    const n = v.task.names!;
+    expect(n.chars).toEqual(task.vocab.chars);
+    // the name the step trained on, then the end-of-name token
+    const name = Array.from(v.task.truth.subarray(0, v.T - 1), (k) => n.chars[k]).join("");
+    expect(task.names).toContain(name);
+    expect(v.task.truth[v.T - 1]).toBe(0);
+    for (let t = 0; t < v.T; t++) expect(n.pTrue[t]).toBe(e.ws!.yhat[t * task.vocab.V + v.task.truth[t]]);
+    expect(n.uniformNats).toBeCloseTo(Math.log(27), 15);
+    expect(n.samples).toHaveLength(SAMPLES);
+    // the same weights give the same samples; other weights give others
+    expect(e.gradientView().task.names!.samples).toEqual(n.samples);
+    for (let i = 0; i < 50; i++) e.step();
+    expect(e.gradientView().task.names!.samples).not.toEqual(n.samples);
+    // heat rows: every row's T is its own name's length + 1, on one axis of the longest name
+    const h = e.heat.take();
+    expect(h.Tmax).toBe(Math.max(...task.names.map((m) => m.length)) + 1);
+    expect(Math.min(...h.T)).toBeGreaterThanOrEqual(2);
   });
 
   it("gradientView() copies the ledger (transferable) and snapshot() copies params and batch", () => {

@@ -24,6 +24,7 @@ function frame(gen: number, iteration: number, withSnap = false): Frame {
     type: "frame", gen,
     steps: { iteration: Float64Array.of(iteration), loss: z, gradNorm: z, clipped: new Uint8Array(1) },
     view: { iteration, T: 1, loss: 0, direct: z, recurrent: z, total: z, dWaa: z, task: { kind: "scatter", truth: z, pred: z, perRow: 1, metric: "mse", value: 0, solved: false } },
+    heat: { cols: 1, Tmax: 1, iteration: Float64Array.of(iteration), T: Int32Array.of(1), values: new Float64Array(1), argT: new Int32Array(1) },
     snapshot: withSnap ? snap(iteration) : null, trainMs: 1, frameMs: 1, B: 1, baseline: 1, baselineNote: "", solvedNote: "", fatal: null,
   };
 }

@@ -1,9 +1,11 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
-  DEFAULTS, FIELDS, FIELD_KEYS, PLAYGROUND_TASKS, MEMORY_CAP, autoBatch, decodeState, encodeState, memoryEstimate, needsReset, reconcile,
-  resolveBatch, sequenceLength, type Codec, type FieldKey, type PlaygroundState,
+  DEFAULTS, FIELDS, FIELD_KEYS, PLAYGROUND_TASKS, MEMORY_CAP, autoBatch, decodeState, encodeState, inapplicable, memoryEstimate, needsReset,
+  reconcile, resolveBatch, sequenceLength, type Codec, type FieldKey, type PlaygroundState,
 } from "../src/state";
+import { TASK_NAMES } from "../../core/src/index";
+import { charLmTask } from "../src/corpus";
 
 const SEED = 20240611;
 
@@ -102,6 +104,36 @@ describe("state.ts", () => {
       const B = resolveBatch(s);
       expect(B === 1 || memoryEstimate("lstm", sequenceLength(task, s.T), B, 256) <= MEMORY_CAP).toBe(true);
     }
+  });
+
+  it("offers every task of core's makeTask, char-lm included", () => {
+    expect([...PLAYGROUND_TASKS].sort()).toEqual([...TASK_NAMES].sort());
+  });
+
+  it("char-lm round-trips through the hash; T, batch and loss keep their values but are disabled, and B = 1", () => {
+    const s: PlaygroundState = { ...DEFAULTS, task: "char-lm", cell: "lstm", hidden: 50, T: 777, batch: 64, loss: "last", pick: 5, seed: 9 };
+    expect(reconcile(s)).toEqual({ state: s, notices: [] });
+    const hash = encodeState(s);
+    expect(hash).toContain("task=char-lm");
+    const r = decodeState(`#${hash}`);
+    expect(r).toEqual({ state: s, notices: [] });
+    expect(resolveBatch(s)).toBe(1);
+    expect(Object.keys(inapplicable(s)).sort()).toEqual(["T", "activation", "batch", "loss"]);
+    // switching back to adding restores the batch the hash kept
+    expect(resolveBatch({ ...s, task: "adding" })).toBe(64);
+    // the chain-rule pick is checked against the longest name, not against T
+    const longest = Math.max(...charLmTask().names.map((n) => n.length)) + 1;
+    expect(sequenceLength("char-lm", 777)).toBe(longest);
+    expect(reconcile({ ...s, pick: longest }).state.pick).toBe(longest);
+    const far = reconcile({ ...s, pick: longest + 1 });
+    expect(far.state.pick).toBe(0);
+    expect(far.notices).toHaveLength(1);
+  });
+
+  it("an invalid task falls back to adding with a notice", () => {
+    const r = decodeState("#task=char-lm2&cell=gru");
+    expect(r.state).toEqual({ ...DEFAULTS, cell: "gru" });
+    expect(r.notices).toEqual([`task="char-lm2" is not one of ${PLAYGROUND_TASKS.join(", ")}; using the default adding`]);
   });
 
   it("needsReset: structural fields reset, lr / clip / clipAt / pick continue", () => {

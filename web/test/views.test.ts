@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { LUT, NAN_SHADE, NUM_SHADES, ZERO_SHADE, finiteRange, shadeOf } from "../src/views/colormap";
 import { maxDecimate, minMaxIndices } from "../src/views/decimate";
 import { fmtPow10 } from "../src/views/format";
+import { extendRunningMean } from "../src/views/running-mean";
 
 describe("colormap", () => {
   it("shadeOf maps [lo, hi] onto 0..NUM_SHADES-1, -Infinity to the zero colour and NaN to the NaN colour", () => {
@@ -59,5 +60,25 @@ describe("format", () => {
     expect(fmtPow10(-457.6)).toBe("2.512e-458");
     expect(fmtPow10(0)).toBe("1.000e0");
     expect(fmtPow10(-Infinity)).toBe("0");
+  });
+});
+
+describe("running mean", () => {
+  it("is the plain mean over the first window, then an EMA; frames of any size give the same curve; NaN repeats", () => {
+    const v = Float64Array.from({ length: 300 }, (_, i) => (i < 5 ? 10 : 1) + (i % 3));
+    const whole = new Float64Array(300);
+    extendRunningMean({ m: NaN, k: 0 }, v, whole, 0, 50);
+    expect(whole[0]).toBe(v[0]);
+    let sum = 0;
+    for (let i = 0; i < 50; i++) sum += v[i];
+    expect(whole[49]).toBeCloseTo(sum / 50, 12);
+    // past the window, each value weighs 1/50
+    expect(whole[200]).toBeCloseTo(whole[199] + (v[200] - whole[199]) / 50, 12);
+    const pieces = new Float64Array(300), s = { m: NaN, k: 0 };
+    for (const [a, b] of [[0, 7], [7, 8], [8, 120], [120, 300]]) extendRunningMean(s, v.subarray(a, b), pieces, a, 50);
+    expect(pieces).toEqual(whole);
+    const out = new Float64Array(3);
+    extendRunningMean({ m: NaN, k: 0 }, [NaN, 2, Infinity], out, 0, 50);
+    expect(Array.from(out)).toEqual([NaN, 2, 2]);
   });
 });

@@ -39,7 +39,11 @@ export class ChainPanel {
 
   update(chain: ChainView | null, view: GradientView | null, analysis: Analysis | null, lossAt: "last" | "every", cell: string, pick: number): void {
     if (!chain || !view) {
-      this.text.replaceChildren(el("p", { text: pick > 0
+      // char-lm's names (and adding-hs's batches) vary in length: a pick can lie beyond this step's T
+      const beyond = pick > 0 && analysis !== null && pick > analysis.T;
+      this.text.replaceChildren(el("p", { text: beyond
+        ? `t = ${pick} lies beyond the analysed step's sequence (T = ${analysis.T}); the chain rule follows when a step's sequence reaches it, or pick t <= T.`
+        : pick > 0
         ? `Computing the chain rule at t = ${pick} (with the next analysis)…`
         : "Pick a step t: click the strip (or focus it and use the arrow keys), or type t above. The panel then writes the chain rule from the loss at step T back to a<t>." }));
       this.chart.setData([[], [], [], []]);

@@ -22,6 +22,7 @@ export class GradientChart {
   /** the drawn t of each point, and the references' per-step values, for hover */
   private xs = new Float64Array(0);
   private ref: ((t: number) => number | null)[] = [];
+  private infoText = "";
 
   constructor(host: HTMLElement, info: HTMLElement) {
     this.info = info;
@@ -101,6 +102,10 @@ export class GradientChart {
     else if (ly) lines.push(`Lyapunov λ1 = ${fmtNum(ly.exponent, 5)} ± ${fmtNum(ly.stdErr, 2)} per step over t = ${ly.tFrom}..${T}: a slope of ${fmtNum(ly.exponent / Math.LN10, 5)} decades per step.`);
     if (analysis?.twin?.skipped) lines.push(`Untied twin: ${analysis.twin.skipped}.`);
     if (analysis) lines.push(`References from iteration ${analysis.iteration} (computed in ${Math.round(analysis.ms)} ms).`);
+    // the text changes only with a new analysis: leave the DOM (and the page's layout) alone otherwise
+    const text = lines.join("\n");
+    if (text === this.infoText) return;
+    this.infoText = text;
     this.info.replaceChildren(...lines.map((l) => { const d = document.createElement("p"); d.textContent = l; return d; }));
   }
 }

@@ -2,12 +2,14 @@
  * What the network answers. For tasks with one real output (adding, adding-hs, latch, parity):
  * predicted against true answer at the last step, for the rows of the recent batches (the newest
  * darkest), with the line y = x. For classification (temporal-order, copy): the first rows' true and
- * predicted classes. Always: the task's own score of the batch and its success criterion.
+ * predicted classes. For char-lm: the name the step trained on, character by character (the true next
+ * character, the model's likeliest, and the probability it gave the true one), and names sampled from
+ * the model. Always: the task's own score of the batch and its success criterion.
  */
 import { TEMPORAL_ORDER_CLASSES } from "../../../core/src/index";
 import { el, fitCanvas, onWidth, Tooltip } from "./dom";
 import { fmtNum } from "./format";
-import type { TaskView } from "../engine";
+import type { NamesView, TaskView } from "../engine";
 
 const KEEP = 256;
 const H = 220;
@@ -56,7 +58,8 @@ export class TaskPanel {
         if (this.n < KEEP) this.n++;
       }
     }
-    this.summary.textContent = `${v.metric} on this batch: ${fmtNum(v.value, 5)}${v.solved ? " (solved)" : ""}. Solved means ${solvedNote}.`;
+    const ref = v.names ? ` A uniform guess over the ${v.names.chars.length} characters costs ln ${v.names.chars.length} = ${fmtNum(v.names.uniformNats, 5)}.` : "";
+    this.summary.textContent = `${v.metric} on this batch: ${fmtNum(v.value, 5)}${v.solved ? " (solved)" : ""}. Solved means ${solvedNote}.${ref}`;
   }
 
   private bounds(): [number, number] {
@@ -74,6 +77,10 @@ export class TaskPanel {
     const scatter = !v || v.kind === "scatter";
     this.canvas.parentElement!.hidden = !scatter;
     this.table.hidden = scatter;
+    if (v && v.kind === "names" && v.names) {
+      this.paintNames(v, v.names);
+      return;
+    }
     if (!scatter) {
       this.paintClasses(v!);
       return;
@@ -127,6 +134,43 @@ export class TaskPanel {
       tbl.append(el("tr", {}, el("td", { text: String(b) }), el("td", { text: t.join(" ") }), el("td", { text: p.join(" ") }), el("td", { text: `${ok}/${v.perRow}` })));
     }
     this.table.replaceChildren(tbl);
+  }
+
+  /**
+   * char-lm: one column per step t. x<1> is the zero vector (shown as ·), then the name's characters;
+   * the target at t is the character after x<t>, "⏎" for the end of the name. Each cell's shade is the
+   * probability the model gave the true character, so the name reads as what the model already knows.
+   */
+  private paintNames(v: TaskView, n: NamesView): void {
+    const show = (k: number) => (n.chars[k] === "\n" ? "⏎" : n.chars[k] ?? "?");
+    const T = v.truth.length;
+    const name = Array.from(v.truth.subarray(0, T - 1), show).join("");
+    const tbl = el("table", { class: "names" }, el("caption", { text: `the name this step trained on: "${name}" (T = ${T})` }));
+    const row = (head: string, cells: (t: number) => string, shade = false) => {
+      const tr = el("tr", {}, el("th", { scope: "row", text: head }));
+      for (let t = 0; t < T; t++) {
+        const td = el("td", { text: cells(t) });
+        if (shade) {
+          const p = n.pTrue[t];
+          td.style.background = `rgba(42, 157, 143, ${Math.max(0, Math.min(1, p)).toFixed(3)})`;
+          td.title = `t = ${t + 1}: p(${show(v.truth[t])}) = ${p.toPrecision(6)}`;
+        }
+        tr.append(td);
+      }
+      return tr;
+    };
+    tbl.append(
+      row("t", (t) => String(t + 1)),
+      row("input x<t>", (t) => (t === 0 ? "·" : show(v.truth[t - 1]))),
+      row("true next", (t) => show(v.truth[t]), true),
+      row("model's likeliest", (t) => show(v.pred[t])),
+      row("p(true next)", (t) => n.pTrue[t].toFixed(2)),
+    );
+    const samples = el("ul", { class: "samples" });
+    for (const s of n.samples) samples.append(el("li", { text: s.length ? s : "(empty name)" }));
+    const note = el("p", { class: "hint", text: `Names the model writes now (the course's sampler, from the same random numbers every time, so they change only as the weights do). Context-free best: ${fmtNum(n.unigramNats, 5)} nats per character.` });
+    const scroll = el("div", { class: "names-scroll" }, tbl);
+    this.table.replaceChildren(scroll, note, samples);
   }
 
   private hover(x: number, y: number): void {

@@ -19,11 +19,13 @@ interface Probe {
   playing: boolean;
   lastError: string;
   analyses: number;
+  heatRows: number;
 }
 const probe = (page: Page) => page.evaluate(() => {
   const p = (globalThis as unknown as { rnnlab: Probe }).rnnlab;
-  return { iteration: p.iteration, frames: p.frames, viewUpdates: p.viewUpdates, lossCount: p.lossCount, playing: p.playing, lastError: p.lastError, analyses: p.analyses };
+  return { iteration: p.iteration, frames: p.frames, viewUpdates: p.viewUpdates, lossCount: p.lossCount, playing: p.playing, lastError: p.lastError, analyses: p.analyses, heatRows: p.heatRows };
 });
+const meanLoss = (page: Page, a: number, b: number) => page.evaluate(([x, y]) => (globalThis as unknown as { rnnlab: { meanLoss(a: number, b: number): number } }).rnnlab.meanLoss(x, y), [a, b] as const);
 
 /** A page that records console errors and uncaught exceptions. */
 async function open(hash: string, viewport = { width: 1280, height: 800 }, path = ""): Promise<{ page: Page; errors: string[] }> {
@@ -147,6 +149,77 @@ describe("playground in Chromium", () => {
     expect(errors).toEqual([]);
     await page.close();
   }, 30_000);
+
+  it("choosing char-lm in the task menu trains on the pokemon names and the loss falls below the uniform baseline", async () => {
+    const { page, errors } = await open("#task=adding&cell=rnn&hidden=32&optimizer=adam&lr=0.01&seed=1");
+    await waitFor(page, (p) => p.frames >= 1, 15_000);
+    await page.selectOption("#f-task", "char-lm");
+    await page.waitForFunction(() => (globalThis as unknown as { document: { getElementById(id: string): { textContent: string } | null } }).document.getElementById("loss-info")?.textContent.includes("V=27"), null, { timeout: 15_000 });
+    const hash = await page.evaluate(() => (globalThis as unknown as { location: { hash: string } }).location.hash);
+    expect(hash).toContain("task=char-lm");
+    // T, batch and loss do not apply: one name per step, the loss at every character
+    for (const id of ["#f-T", "#f-batch", "#f-loss"]) expect(await page.isDisabled(id), id).toBe(true);
+    expect(await page.textContent("#loss-info")).toContain("uniform over V=27 characters");
+    await page.click("#play");
+    await waitFor(page, (p) => p.lossCount >= 2000, 40_000);
+    await page.click("#play");
+    // the run is seeded, so these are the same numbers as under Node (25.4 and 22.3 nats per name)
+    const first = await meanLoss(page, 0, 50), last = await meanLoss(page, 1700, 2000);
+    const baseline = 28.44149350252807; // ln 27 · (mean name length + 1)
+    expect(last).toBeLessThan(0.9 * first);
+    expect(last).toBeLessThan(0.85 * baseline);
+    // the task view: the name of the step on view, character by character, and 8 sampled names
+    await waitFor(page, (p) => !p.playing, 10_000);
+    await page.waitForTimeout(300);
+    expect(await page.textContent("#task table.names caption")).toMatch(/^the name this step trained on: "[a-z]+" \(T = \d+\)$/);
+    expect(await page.locator("#task .samples li").count()).toBe(8);
+    expect(await page.textContent("#task .summary")).toContain("nats per character on this batch");
+    const p = await probe(page);
+    expect(p.heatRows).toBe(p.iteration + 1); // one heatmap row per training iteration, plus iteration 0
+    await page.screenshot({ path: `${SHOTS}/char-lm-desktop-full.png`, fullPage: true });
+    for (const id of ["task-view", "heat-view", "loss-view", "strip-view"]) await page.locator(`#${id}`).screenshot({ path: `${SHOTS}/char-lm-${id}.png` });
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.waitForTimeout(400);
+    await page.locator("#task-view").screenshot({ path: `${SHOTS}/char-lm-phone-task-view.png` });
+    const overflow = await page.evaluate(() => {
+      const d = (globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }).document.documentElement;
+      return d.scrollWidth - d.clientWidth;
+    });
+    expect(overflow).toBeLessThanOrEqual(0);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 90_000);
+
+  it("the heatmap has one row per training iteration: its axis, caption and hover name exact iterations", async () => {
+    const { page, errors } = await open("#task=adding&T=200&cell=rnn&hidden=16&seed=2");
+    await waitFor(page, (p) => p.frames >= 1, 15_000);
+    await page.click("#play");
+    await waitFor(page, (p) => p.iteration >= 500, 60_000);
+    await page.click("#play");
+    await waitFor(page, (p) => !p.playing, 10_000);
+    await page.waitForTimeout(500);
+    const p = await probe(page);
+    // many steps pass per frame at T = 200, yet every iteration's row arrived
+    expect(p.frames).toBeLessThan(p.iteration);
+    expect(p.heatRows).toBe(p.iteration + 1);
+    const caption = (await page.textContent("#heat .heat-caption")) ?? "";
+    const m = /one per training iteration: every (\d+)(?:st|nd|rd|th) iteration \(0, \d+, \d+, …\) from 0 to (\d+)/.exec(caption);
+    expect(m, caption).not.toBeNull();
+    const stride = Number(m![1]), newest = Number(m![2]);
+    expect(newest % stride).toBe(0);
+    expect(p.iteration - newest).toBeLessThan(stride);
+    // hover the middle of the plot: an exact iteration, a t and a value
+    const box = (await page.locator("#heat canvas").boundingBox())!;
+    await page.mouse.move(box.x + box.width / 2, box.y + 60);
+    const tip = (await page.locator("#heat .tooltip").innerText()).split("\n");
+    expect(tip[0]).toMatch(/^iteration \d+$/);
+    expect(Number(tip[0].slice(10)) % stride).toBe(0);
+    expect(tip[1]).toMatch(/^t = \d+/);
+    expect(tip[2]).toMatch(/^log10‖dJ\/da<t>‖ = -?\d+\.\d{4} \(/);
+    await page.locator("#heat-view").screenshot({ path: `${SHOTS}/heatmap-after-${p.iteration}-iterations.png` });
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 90_000);
 
   it("screenshots of the main views at 1280×800 and 390×844 (out/screenshots/)", async () => {
     const { page, errors } = await open("#cell=lstm&hidden=16&T=120&task=adding&pick=60&seed=3");
