@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   addColumnSums, addColumnSumsBlocked, gemmNN, gemmNNBlocked, gemmNT, gemmNTBlocked, gemmTN, gemmTNBlocked,
 } from "../src/linalg";
-import { Rng } from "../src/rng";
+import { data, firstDiff } from "./support/kernel-data";
 import { setGemmBackend, type GemmBackend } from "../src/simd";
 
 const FC = { seed: 20261127, numRuns: 300 };
@@ -20,21 +20,6 @@ const KERNELS: [string, Gemm, Gemm][] = [
   ["gemmTNBlocked", gemmTN, gemmTNBlocked],
 ];
 
-/** A random array of n values ~ N(0,1) from `seed`, with about a fifth of them set to exact zeros. */
-function data(n: number, seed: number, zeros = true): Float64Array {
-  const rng = new Rng(seed);
-  const a = new Float64Array(n);
-  rng.fillRandn(a, 0, n);
-  if (zeros) for (let i = 0; i < n; i++) if (rng.randomSample() < 0.2) a[i] = 0;
-  return a;
-}
-
-/** Index of the first entry where a and b differ (±0 equal, NaN equal to NaN), or -1. */
-function firstDiff(a: Float64Array, b: Float64Array): number {
-  if (a.length !== b.length) return 0;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i] && !(a[i] !== a[i] && b[i] !== b[i])) return i;
-  return -1;
-}
 
 const size = fc.oneof(fc.integer({ min: 1, max: 9 }), fc.integer({ min: 10, max: 40 }));
 const shape = fc.record({

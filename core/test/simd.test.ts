@@ -7,7 +7,7 @@ import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
 import { gemmNN, gemmNT, gemmTN } from "../src/linalg";
 import { gemmBackend, setGemmBackend, simdGemmNN, simdGemmNT, simdGemmTN, withPinned } from "../src/simd";
-import { Rng } from "../src/rng";
+import { data, firstDiff } from "./support/kernel-data";
 
 const FC = { seed: 20261128, numRuns: 200 };
 
@@ -19,19 +19,6 @@ const KERNELS: [string, Gemm, Simd][] = [
   ["TN", gemmTN, simdGemmTN],
 ];
 
-function data(n: number, seed: number, zeros = true): Float64Array {
-  const rng = new Rng(seed);
-  const a = new Float64Array(n);
-  rng.fillRandn(a, 0, n);
-  if (zeros) for (let i = 0; i < n; i++) if (rng.randomSample() < 0.2) a[i] = 0;
-  return a;
-}
-
-function firstDiff(a: Float64Array, b: Float64Array): number {
-  if (a.length !== b.length) return 0;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i] && !(a[i] !== a[i] && b[i] !== b[i])) return i;
-  return -1;
-}
 
 interface Shape { M: number; N: number; K: number; aOff: number; bOff: number; cOff: number; padA: number; padB: number; padC: number; seed: number }
 
