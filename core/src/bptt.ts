@@ -134,7 +134,7 @@ export function lossAndGrads(ws: Workspace | null, model: Model, batch: Batch, s
 }
 
 function lossAndGradsPinned(ws: Workspace | null, model: Model, batch: Batch, spec: LossSpec, opts: { ledger?: boolean }): Workspace {
-  const w = forwardLoss(ws, model, batch, spec);
+  const w = forwardLossPinned(ws, model, batch, spec);
   const { config, params } = model;
   zeroGrads(w.grads);
   headBackward(w.grads.dparams, w.daDirect, w.dz, config, params, w.layout, w.tape.a, w.z, w.yhat, batch.targets, spec, batch.T, batch.B);

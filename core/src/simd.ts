@@ -160,21 +160,7 @@ export function simdGemmNT(
   B: Float64Array, bOff: number, ldb: number,
   M: number, N: number, K: number,
 ): boolean {
-  if (wanted !== "wasm" || load() === null) return false;
-  const mc = Math.min(M, chunkRows(K + N));
-  const at = pinned(B, bOff, ldb, N, K);
-  const nb = at < 0 ? N * K : 0;
-  if (!reserve(nb + mc * (K + N))) return false;
-  const pb = at < 0 ? scratch : at, ld = at < 0 ? K : ldb, pa = scratch + nb, pc = pa + mc * K;
-  if (at < 0) copyIn(pb, B, bOff, ldb, N, K);
-  for (let m0 = 0; m0 < M; m0 += mc) {
-    const rows = Math.min(mc, M - m0);
-    copyInT(pa, A, aOff + m0 * lda, lda, rows, K);
-    copyIn(pc, C, cOff + m0 * ldc, ldc, rows, N);
-    mod!.nt(pc * 8, N, pa * 8, rows, pb * 8, ld, rows, N, K);
-    copyOut(C, cOff + m0 * ldc, ldc, pc, rows, N);
-  }
-  return true;
+  return byRowChunks(true, C, cOff, ldc, A, aOff, lda, B, bOff, ldb, M, N, K);
 }
 
 /** C += A·B (linalg's gemmNN) in WebAssembly; rows of C (and of A) in chunks. False when not run. */
@@ -184,18 +170,36 @@ export function simdGemmNN(
   B: Float64Array, bOff: number, ldb: number,
   M: number, N: number, K: number,
 ): boolean {
+  return byRowChunks(false, C, cOff, ldc, A, aOff, lda, B, bOff, ldb, M, N, K);
+}
+
+/**
+ * NT (B is N×K, A goes in transposed) or NN (B is K×N): B once (or read in place when pinned), then the
+ * rows of A and C in chunks, each copied in, multiplied and copied back.
+ */
+function byRowChunks(
+  nt: boolean,
+  C: Float64Array, cOff: number, ldc: number,
+  A: Float64Array, aOff: number, lda: number,
+  B: Float64Array, bOff: number, ldb: number,
+  M: number, N: number, K: number,
+): boolean {
   if (wanted !== "wasm" || load() === null) return false;
+  const bRows = nt ? N : K, bCols = nt ? K : N;
   const mc = Math.min(M, chunkRows(K + N));
-  const at = pinned(B, bOff, ldb, K, N);
-  const nb = at < 0 ? K * N : 0;
-  if (!reserve(nb + mc * (K + N) + 4 * K)) return false;
-  const pb = at < 0 ? scratch : at, ld = at < 0 ? N : ldb, pa = scratch + nb, pc = pa + mc * K, pw = pc + mc * N;
-  if (at < 0) copyIn(pb, B, bOff, ldb, K, N);
+  const at = pinned(B, bOff, ldb, bRows, bCols);
+  const nb = at < 0 ? bRows * bCols : 0;
+  const work = nt ? 0 : 4 * K; // nn packs one K×4 strip of B at a time
+  if (!reserve(nb + mc * (K + N) + work)) return false;
+  const pb = at < 0 ? scratch : at, ld = at < 0 ? bCols : ldb, pa = scratch + nb, pc = pa + mc * K, pw = pc + mc * N;
+  if (at < 0) copyIn(pb, B, bOff, ldb, bRows, bCols);
   for (let m0 = 0; m0 < M; m0 += mc) {
     const rows = Math.min(mc, M - m0);
-    copyIn(pa, A, aOff + m0 * lda, lda, rows, K);
+    if (nt) copyInT(pa, A, aOff + m0 * lda, lda, rows, K);
+    else copyIn(pa, A, aOff + m0 * lda, lda, rows, K);
     copyIn(pc, C, cOff + m0 * ldc, ldc, rows, N);
-    mod!.nn(pc * 8, N, pa * 8, K, pb * 8, ld, rows, N, K, pw * 8);
+    if (nt) mod!.nt(pc * 8, N, pa * 8, rows, pb * 8, ld, rows, N, K);
+    else mod!.nn(pc * 8, N, pa * 8, K, pb * 8, ld, rows, N, K, pw * 8);
     copyOut(C, cOff + m0 * ldc, ldc, pc, rows, N);
   }
   return true;

@@ -7,34 +7,23 @@ import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
 import { gemmNN, gemmNT, gemmTN } from "../src/linalg";
 import { gemmBackend, setGemmBackend, simdGemmNN, simdGemmNT, simdGemmTN, withPinned } from "../src/simd";
-import { data, firstDiff } from "./support/kernel-data";
+import { compareGemm, data, firstDiff, type GemmKind, type GemmShape } from "./support/kernel-data";
 
 const FC = { seed: 20261128, numRuns: 200 };
 
 type Gemm = typeof gemmNT;
 type Simd = typeof simdGemmNT;
-const KERNELS: [string, Gemm, Simd][] = [
+const KERNELS: [GemmKind, Gemm, Simd][] = [
   ["NT", gemmNT, simdGemmNT],
   ["NN", gemmNN, simdGemmNN],
   ["TN", gemmTN, simdGemmTN],
 ];
 
-
-interface Shape { M: number; N: number; K: number; aOff: number; bOff: number; cOff: number; padA: number; padB: number; padC: number; seed: number }
-
-/** Runs naive and SIMD on the same random operands; returns the first differing index of C, or -1. */
-function compare(kind: string, naive: Gemm, simd: Simd, s: Shape): number {
-  const { M, N, K } = s;
-  const aRows = kind === "TN" ? K : M, aCols = kind === "TN" ? M : K;
-  const bRows = kind === "NT" ? N : K, bCols = kind === "NT" ? K : N;
-  const lda = aCols + s.padA, ldb = bCols + s.padB, ldc = N + s.padC;
-  const A = data(s.aOff + aRows * lda, s.seed);
-  const B = data(s.bOff + bRows * ldb, s.seed + 1);
-  const C0 = data(s.cOff + M * ldc, s.seed + 2, false);
-  const C1 = C0.slice();
-  naive(C0, s.cOff, ldc, A, s.aOff, lda, B, s.bOff, ldb, M, N, K);
-  expect(simd(C1, s.cOff, ldc, A, s.aOff, lda, B, s.bOff, ldb, M, N, K)).toBe(true);
-  return firstDiff(C0, C1);
+/** Naive against SIMD on the same random operands: the first differing index of C, or -1. */
+function compare(kind: GemmKind, naive: Gemm, simd: Simd, s: GemmShape): number {
+  const { diff, returned } = compareGemm(kind, naive, simd, s);
+  expect(returned).toBe(true);
+  return diff;
 }
 
 const size = fc.oneof(fc.integer({ min: 1, max: 9 }), fc.integer({ min: 10, max: 70 }));
