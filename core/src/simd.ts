@@ -25,7 +25,8 @@ declare function atob(data: string): string;
 
 interface WasmMemory { buffer: ArrayBuffer; grow(pages: number): number }
 type Kernel = (c: number, ldc: number, a: number, lda: number, b: number, ldb: number, M: number, N: number, K: number, work?: number) => void;
-interface GemmModule { memory: WasmMemory; heapBase(): number; nt: Kernel; nn: Kernel; tn: Kernel }
+type RowKernel = (y: number, w: number, ldw: number, x: number, N: number, K: number, fromY: number) => void;
+interface GemmModule { memory: WasmMemory; heapBase(): number; nt: Kernel; nn: Kernel; tn: Kernel; mv: RowKernel }
 
 export type GemmBackend = "wasm" | "js";
 
@@ -39,6 +40,9 @@ let base = 0; // first free element of heap
 let pinX: Float64Array | null = null;
 let pinAt = 0;
 let scratch = 0;
+// Transposed copies of blocks of the pinned array, made on first use by a batch-1 product (simdMatvecRow)
+// and kept until the pin ends: quintuples [wOff, ldw, N, K, heap index of the K×N copy].
+const pinT: number[] = [];
 
 function load(): GemmModule | null {
   if (tried) return mod;
@@ -90,7 +94,13 @@ export function withPinned<T>(X: Float64Array, fn: () => T): T {
   } finally {
     pinX = null;
     scratch = base;
+    pinT.length = 0;
   }
+}
+
+/** True while X is pinned by withPinned (so batch-1 products over it may run in WebAssembly). */
+export function isPinned(X: Float64Array): boolean {
+  return X === pinX;
 }
 
 /**
@@ -231,4 +241,64 @@ export function simdGemmTN(
   }
   copyOut(C, cOff, ldc, pc, M, N);
   return true;
+}
+
+/**
+ * Below this many multiply-adds (N·K) a batch-1 product stays in JavaScript: copying x and y across and
+ * the call cost about as much as a 16×16 product saves.
+ */
+export const SIMD_ROW_MIN_WORK = 512;
+
+/**
+ * Where the K×N transpose of the pinned block W[wOff + n·ldw + k] (n < N, k < K) sits in heap, made on
+ * first use; -1 if W is not the pinned array or the memory cannot grow.
+ */
+function pinnedTransposed(W: Float64Array, wOff: number, ldw: number, N: number, K: number): number {
+  if (W !== pinX) return -1;
+  for (let i = 0; i < pinT.length; i += 5) {
+    if (pinT[i] === wOff && pinT[i + 1] === ldw && pinT[i + 2] === N && pinT[i + 3] === K) return pinT[i + 4];
+  }
+  if (wOff + (N - 1) * ldw + K > W.length) return -1;
+  const size = N * K + ((N * K) & 1);
+  if (!reserve(size)) return -1;
+  const at = scratch;
+  copyInT(at, W, wOff, ldw, N, K);
+  scratch += size;
+  pinT.push(wOff, ldw, N, K, at);
+  return at;
+}
+
+/** Copies x and y into scratch, runs mv over the matrix at heap[w ..) (row stride ldw), copies y back. */
+function rowProduct(y: Float64Array, yOff: number, x: Float64Array, xOff: number, w: number, ldw: number, N: number, K: number, fromY: number): boolean {
+  if (!reserve(K + N + 1)) return false;
+  const px = scratch, py = scratch + K + (K & 1);
+  const h = heap;
+  for (let k = 0; k < K; k++) h[px + k] = x[xOff + k];
+  for (let n = 0; n < N; n++) h[py + n] = y[yOff + n];
+  mod!.mv(py * 8, w * 8, ldw, px * 8, N, K, fromY);
+  for (let n = 0; n < N; n++) y[yOff + n] = h[py + n];
+  return true;
+}
+
+/**
+ * cells/row-kernels.ts's matvecRow in WebAssembly: y[yOff + n] += Σ_k x[xOff + k]·W[wOff + n·ldw + k],
+ * each sum from 0 for k ascending, so the same bits. Runs only inside withPinned with W the pinned
+ * array (it reads a transposed copy of the block, made once per pin) and N·K ≥ SIMD_ROW_MIN_WORK;
+ * returns false, having done nothing, otherwise.
+ */
+export function simdMatvecRow(y: Float64Array, yOff: number, W: Float64Array, wOff: number, ldw: number, x: Float64Array, xOff: number, N: number, K: number): boolean {
+  if (W !== pinX || N * K < SIMD_ROW_MIN_WORK) return false;
+  const at = pinnedTransposed(W, wOff, ldw, N, K);
+  return at >= 0 && rowProduct(y, yOff, x, xOff, at, N, N, K, 0);
+}
+
+/**
+ * cells/row-kernels.ts's vecmatRow in WebAssembly: y[yOff + n] = y[yOff + n] + Σ_k x[xOff + k]·W[wOff + k·ldw + n],
+ * added one k at a time from y, k ascending: the same bits. W is read in place in the pinned copy.
+ * Runs only inside withPinned with W the pinned array and N·K ≥ SIMD_ROW_MIN_WORK; false otherwise.
+ */
+export function simdVecmatRow(y: Float64Array, yOff: number, x: Float64Array, xOff: number, W: Float64Array, wOff: number, ldw: number, N: number, K: number): boolean {
+  if (W !== pinX || N * K < SIMD_ROW_MIN_WORK) return false;
+  const at = pinned(W, wOff, ldw, K, N);
+  return at >= 0 && rowProduct(y, yOff, x, xOff, at, ldw, N, K, 1);
 }

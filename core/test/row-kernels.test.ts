@@ -12,6 +12,7 @@ import { makeConfig } from "../src/model";
 import { paramLayout } from "../src/params";
 import { Rng } from "../src/rng";
 import { accumulateInputGrads, accumulateParamGrads } from "../src/sequence";
+import { setGemmBackend, SIMD_ROW_MIN_WORK, simdMatvecRow, simdVecmatRow, withPinned } from "../src/simd";
 import { CELL_CASES, masks, randomBatch, randomModel } from "./support/random-case";
 
 const FC = { seed: 20261128, numRuns: 300 };
@@ -81,10 +82,75 @@ describe("row kernels equal linalg's kernels bit for bit", () => {
   });
 });
 
+describe("with the weights pinned (withPinned), the row kernels run in WebAssembly with the same bits", () => {
+  // big enough to cross SIMD_ROW_MIN_WORK, and N crossing the kernel's 16-, 2- and 1-wide passes
+  const wide = fc.record({
+    N: fc.integer({ min: 16, max: 90 }), K: fc.integer({ min: 8, max: 70 }), I: fc.integer({ min: 0, max: 9 }),
+    yOff: fc.integer({ min: 0, max: 5 }), wOff: fc.integer({ min: 0, max: 5 }), xOff: fc.integer({ min: 0, max: 5 }),
+    pad: fc.integer({ min: 0, max: 3 }), seed: fc.integer({ min: 0, max: 0xffffffff }),
+  }).filter(({ N, K }) => N * K >= SIMD_ROW_MIN_WORK);
+
+  it("matvecRow: simdMatvecRow runs (returns true) and equals the JavaScript kernel bit for bit, also on the cached transposed block's second use and on a second block", () => {
+    fc.assert(fc.property(wide, ({ N, K, yOff, wOff, xOff, pad, seed }) => {
+      const ld = K + pad;
+      const W = data(wOff + 2 * N * ld + 1, seed), x = data(xOff + K, (seed + 1) >>> 0), y0 = data(yOff + N + 2, (seed + 2) >>> 0);
+      const js = y0.slice(), wasm = y0.slice();
+      matvecRow(js, yOff, W, wOff, ld, x, xOff, N, K); // not pinned: JavaScript
+      matvecRow(js, yOff, W, wOff, ld, x, xOff, N, K);
+      matvecRow(js, yOff, W, wOff + N * ld, ld, x, xOff, N, K);
+      const ran = withPinned(W, () => [
+        simdMatvecRow(wasm, yOff, W, wOff, ld, x, xOff, N, K),
+        simdMatvecRow(wasm, yOff, W, wOff, ld, x, xOff, N, K),
+        simdMatvecRow(wasm, yOff, W, wOff + N * ld, ld, x, xOff, N, K),
+      ]);
+      return ran.every(Boolean) && sameBits(js, wasm);
+    }), FC);
+  });
+
+  it("vecmatRow: simdVecmatRow runs and equals the JavaScript kernel bit for bit", () => {
+    fc.assert(fc.property(wide, ({ N, K, yOff, wOff, xOff, pad, seed }) => {
+      const ld = N + pad;
+      const W = data(wOff + K * ld + 1, seed), x = data(xOff + K, (seed + 1) >>> 0), y0 = data(yOff + N + 2, (seed + 2) >>> 0);
+      const js = y0.slice(), wasm = y0.slice();
+      vecmatRow(js, yOff, x, xOff, W, wOff, ld, N, K);
+      const ran = withPinned(W, () => simdVecmatRow(wasm, yOff, x, xOff, W, wOff, ld, N, K));
+      return ran && sameBits(js, wasm);
+    }), FC);
+  });
+
+  it("affineRow: the pinned path (bias, then the two products) equals the unpinned one bit for bit", () => {
+    fc.assert(fc.property(wide, ({ N, K, I, yOff, wOff, xOff, pad, seed }) => {
+      const ld = K + I + pad;
+      const W = data(wOff + N * ld + 1, seed), x = data(xOff + I, (seed + 1) >>> 0), a = data(xOff + K, (seed + 3) >>> 0);
+      const bias = data(wOff + N, (seed + 4) >>> 0), y0 = data(yOff + N + 2, (seed + 2) >>> 0);
+      const js = y0.slice(), wasm = y0.slice();
+      affineRow(js, yOff, bias, wOff, W, wOff + K, ld, x, xOff, I, W, wOff, ld, a, xOff, K, N);
+      withPinned(W, () => affineRow(wasm, yOff, bias, wOff, W, wOff + K, ld, x, xOff, I, W, wOff, ld, a, xOff, K, N));
+      return sameBits(js, wasm);
+    }), FC);
+  });
+
+  it("do nothing and return false outside a pin, for another array, below SIMD_ROW_MIN_WORK, and with the js backend", () => {
+    const N = 32, K = 32;
+    const W = data(N * K, 1), x = data(K, 2), y = new Float64Array(N);
+    expect(simdMatvecRow(y, 0, W, 0, K, x, 0, N, K)).toBe(false);
+    expect(withPinned(W.slice(), () => simdMatvecRow(y, 0, W, 0, K, x, 0, N, K))).toBe(false);
+    expect(withPinned(W, () => simdVecmatRow(y, 0, x, 0, W, 0, K, 4, 4))).toBe(false);
+    setGemmBackend("js");
+    try {
+      expect(withPinned(W, () => simdMatvecRow(y, 0, W, 0, K, x, 0, N, K))).toBe(false);
+    } finally {
+      setGemmBackend("wasm");
+    }
+    expect(y.every((v) => v === 0)).toBe(true);
+  });
+});
+
 describe(`a batch of 1 (row kernels, per-step input projection) and a batch of ${ROW_KERNEL_B} (4×4 tiles, hoisted projection) compute each row with the same bits`, () => {
-  for (const cc of CELL_CASES) {
-    it(`${cc.name}: states, gates, pre-activation gradients and dJ/dx of one row are bit-identical at B = 1 and B = ${ROW_KERNEL_B}`, () => {
-      const T = 13, H = 9, I = 3, O = 2, Bbig = ROW_KERNEL_B;
+  // H = 24 puts the batch-1 products in WebAssembly (H·H ≥ SIMD_ROW_MIN_WORK); H = 9 keeps them in JavaScript
+  for (const cc of CELL_CASES) for (const H of [9, 24]) {
+    it(`${cc.name}, H = ${H}: states, gates, pre-activation gradients and dJ/dx of one row are bit-identical at B = 1 and B = ${ROW_KERNEL_B}`, () => {
+      const T = 13, I = 3, O = 2, Bbig = ROW_KERNEL_B;
       const rng = new Rng(77);
       const model = randomModel(makeConfig({ ...cc.config, I, H, O }), rng);
       const one = randomBatch(model.config, T, 1, "mse", rng);

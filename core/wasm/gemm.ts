@@ -209,3 +209,66 @@ export function tn(c: usize, ldc: i32, a: usize, lda: i32, b: usize, ldb: i32, M
     }
   }
 }
+
+/**
+ * y[n] (+)= Σ_k x[k]·W[k, n]   for n < N, k < K, W K×N at row stride ldw: the batch-1 products of the
+ * time loop (cells/row-kernels.ts). Lanes run over n (contiguous in a row of W), so every entry is ONE
+ * scalar sum taken for k ascending, as in the JavaScript row kernels:
+ *   fromY = 0:  s = 0 + x[0]·W[0, n] + … + x[K-1]·W[K-1, n], then y[n] += s      (matvecRow on Wᵀ)
+ *   fromY = 1:  y[n] = y[n] + x[0]·W[0, n] + … + x[K-1]·W[K-1, n]               (vecmatRow)
+ * 16 columns per pass (8 vector sums in flight: the adds are latency-bound), then 2, then 1.
+ */
+export function mv(y: usize, w: usize, ldw: i32, x: usize, N: i32, K: i32, fromY: i32): void {
+  const N16 = N & ~15, N2 = N & ~1;
+  const stride = <usize>ldw << 3;
+  for (let n = 0; n < N16; n += 16) {
+    const py = y + (<usize>n << 3);
+    const z = f64x2.splat(0);
+    let s0 = z, s1 = z, s2 = z, s3 = z, s4 = z, s5 = z, s6 = z, s7 = z;
+    if (fromY) {
+      s0 = v128.load(py); s1 = v128.load(py, 16); s2 = v128.load(py, 32); s3 = v128.load(py, 48);
+      s4 = v128.load(py, 64); s5 = v128.load(py, 80); s6 = v128.load(py, 96); s7 = v128.load(py, 112);
+    }
+    let pw = w + (<usize>n << 3);
+    for (let k = 0; k < K; k++) {
+      const v = f64x2.splat(load<f64>(x + (<usize>k << 3)));
+      s0 = f64x2.add(s0, f64x2.mul(v, v128.load(pw)));
+      s1 = f64x2.add(s1, f64x2.mul(v, v128.load(pw, 16)));
+      s2 = f64x2.add(s2, f64x2.mul(v, v128.load(pw, 32)));
+      s3 = f64x2.add(s3, f64x2.mul(v, v128.load(pw, 48)));
+      s4 = f64x2.add(s4, f64x2.mul(v, v128.load(pw, 64)));
+      s5 = f64x2.add(s5, f64x2.mul(v, v128.load(pw, 80)));
+      s6 = f64x2.add(s6, f64x2.mul(v, v128.load(pw, 96)));
+      s7 = f64x2.add(s7, f64x2.mul(v, v128.load(pw, 112)));
+      pw += stride;
+    }
+    if (!fromY) {
+      s0 = f64x2.add(v128.load(py), s0); s1 = f64x2.add(v128.load(py, 16), s1);
+      s2 = f64x2.add(v128.load(py, 32), s2); s3 = f64x2.add(v128.load(py, 48), s3);
+      s4 = f64x2.add(v128.load(py, 64), s4); s5 = f64x2.add(v128.load(py, 80), s5);
+      s6 = f64x2.add(v128.load(py, 96), s6); s7 = f64x2.add(v128.load(py, 112), s7);
+    }
+    v128.store(py, s0); v128.store(py, s1, 16); v128.store(py, s2, 32); v128.store(py, s3, 48);
+    v128.store(py, s4, 64); v128.store(py, s5, 80); v128.store(py, s6, 96); v128.store(py, s7, 112);
+  }
+  for (let n = N16; n < N2; n += 2) {
+    const py = y + (<usize>n << 3);
+    let s = fromY ? v128.load(py) : f64x2.splat(0);
+    let pw = w + (<usize>n << 3);
+    for (let k = 0; k < K; k++) {
+      s = f64x2.add(s, f64x2.mul(f64x2.splat(load<f64>(x + (<usize>k << 3))), v128.load(pw)));
+      pw += stride;
+    }
+    v128.store(py, fromY ? s : f64x2.add(v128.load(py), s));
+  }
+  for (let n = N2; n < N; n++) {
+    const py = y + (<usize>n << 3);
+    let s: f64 = fromY ? load<f64>(py) : 0;
+    let pw = w + (<usize>n << 3);
+    for (let k = 0; k < K; k++) {
+      s += load<f64>(x + (<usize>k << 3)) * load<f64>(pw);
+      pw += stride;
+    }
+    store<f64>(py, fromY ? s : load<f64>(py) + s);
+  }
+}

@@ -23,6 +23,8 @@
  * None of them allocates.
  */
 
+import { isPinned, SIMD_ROW_MIN_WORK, simdMatvecRow, simdVecmatRow } from "../simd";
+
 /** Batches below this size run the recurrence through the per-row kernels; larger ones through linalg's 4×4 tiles. */
 export const ROW_KERNEL_B = 4;
 
@@ -31,6 +33,7 @@ export const ROW_KERNEL_B = 4;
  * row-major at row stride ldw. Accumulates. Bit-identical to gemmNT(y, x, W) with M = 1.
  */
 export function matvecRow(y: Float64Array, yOff: number, W: Float64Array, wOff: number, ldw: number, x: Float64Array, xOff: number, N: number, K: number): void {
+  if (simdMatvecRow(y, yOff, W, wOff, ldw, x, xOff, N, K)) return;
   const N8 = N - (N % 8), N4 = N - (N % 4);
   const xEnd = xOff + K;
   for (let n = 0; n < N8; n += 8) {
@@ -70,6 +73,7 @@ export function matvecRow(y: Float64Array, yOff: number, W: Float64Array, wOff: 
  * Bit-identical to gemmNNBlocked(y, x, W) with M = 1.
  */
 export function vecmatRow(y: Float64Array, yOff: number, x: Float64Array, xOff: number, W: Float64Array, wOff: number, ldw: number, N: number, K: number): void {
+  if (simdVecmatRow(y, yOff, x, xOff, W, wOff, ldw, N, K)) return;
   const N8 = N - (N % 8), N4 = N - (N % 4);
   const xEnd = xOff + K;
   for (let n = 0; n < N8; n += 8) {
@@ -111,6 +115,13 @@ export function affineRow(
   Wx: Float64Array, wxOff: number, ldx: number, x: Float64Array, xOff: number, I: number,
   Wa: Float64Array, waOff: number, lda: number, a: Float64Array, aOff: number, K: number, N: number,
 ): void {
+  // With pinned weights the hoisted form's three passes run the products in WebAssembly; same bits.
+  if (isPinned(Wa) && N * K >= SIMD_ROW_MIN_WORK) {
+    for (let n = 0; n < N; n++) y[yOff + n] = bias[bOff + n];
+    matvecRow(y, yOff, Wx, wxOff, ldx, x, xOff, N, I);
+    matvecRow(y, yOff, Wa, waOff, lda, a, aOff, N, K);
+    return;
+  }
   const N8 = N - (N % 8), N4 = N - (N % 4);
   const xEnd = xOff + I, aEnd = aOff + K;
   for (let n = 0; n < N8; n += 8) {
