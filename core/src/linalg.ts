@@ -4,7 +4,7 @@
  * Leading dimensions (ld*) are row strides, so a kernel can act on a block of a larger matrix.
  * None of them allocates.
  */
-import { simdGemmNN, simdGemmNT, simdGemmTN } from "./simd";
+import { simdGemmNN, simdGemmNT, simdGemmTN, simdOrthonormalizeRowsCgs2 } from "./simd";
 
 /** C[m, n] += Σ_k A[m, k]·B[n, k]   (C += A·Bᵀ; A is M×K, B is N×K). Accumulates. */
 export function gemmNT(
@@ -454,8 +454,10 @@ export function orthonormalizeRows(logR: Float64Array, logOff: number, X: Float6
  * each pass forms every projection r_j = q_j·v (j < i) against the same v, then v -= Σ_j r_j q_j, so both
  * halves run four rows of Q at a time with v loaded once. Overwrites X and logR[logOff..+rows); work
  * holds at least `rows` entries of scratch. Zero rows stay zero with log R_ii = -Infinity.
+ * From rows²·cols ≥ SIMD_MIN_WORK it runs in WebAssembly (simd.ts: the same operations, the same bits).
  */
 export function orthonormalizeRowsCgs2(logR: Float64Array, logOff: number, X: Float64Array, xOff: number, ld: number, rows: number, cols: number, work: Float64Array): void {
+  if (rows * rows * cols >= SIMD_MIN_WORK && simdOrthonormalizeRowsCgs2(logR, logOff, X, xOff, ld, rows, cols)) return;
   for (let i = 0; i < rows; i++) {
     const vi = xOff + i * ld;
     const i4 = i - (i % 4);

@@ -26,7 +26,12 @@ declare function atob(data: string): string;
 interface WasmMemory { buffer: ArrayBuffer; grow(pages: number): number }
 type Kernel = (c: number, ldc: number, a: number, lda: number, b: number, ldb: number, M: number, N: number, K: number, work?: number) => void;
 type RowKernel = (y: number, w: number, ldw: number, x: number, N: number, K: number, fromY: number) => void;
-interface GemmModule { memory: WasmMemory; heapBase(): number; nt: Kernel; nn: Kernel; tn: Kernel; mv: RowKernel }
+type Cgs2Kernel = (x: number, ld: number, rows: number, cols: number, qt: number, r: number, out: number) => void;
+interface GemmModule {
+  memory: WasmMemory; heapBase(): number; nt: Kernel; nn: Kernel; tn: Kernel; mv: RowKernel; cgs2: Cgs2Kernel;
+  colDots(yi: number, yj: number, n: number, out: number): void;
+  colRotate(yi: number, yj: number, n: number, a: number, tau: number, si: number, sj: number): void;
+}
 
 export type GemmBackend = "wasm" | "js";
 
@@ -268,15 +273,19 @@ function pinnedTransposed(W: Float64Array, wOff: number, ldw: number, N: number,
   return at;
 }
 
-/** Copies x and y into scratch, runs mv over the matrix at heap[w ..) (row stride ldw), copies y back. */
+/**
+ * Copies x into scratch and runs mv over the matrix at heap[w ..) (row stride ldw). fromY = 1: y is
+ * copied in, summed onto and copied back; fromY = 0: the kernel returns the sums s and y += s here.
+ */
 function rowProduct(y: Float64Array, yOff: number, x: Float64Array, xOff: number, w: number, ldw: number, N: number, K: number, fromY: number): boolean {
   if (!reserve(K + N + 1)) return false;
   const px = scratch, py = scratch + K + (K & 1);
   const h = heap;
   for (let k = 0; k < K; k++) h[px + k] = x[xOff + k];
-  for (let n = 0; n < N; n++) h[py + n] = y[yOff + n];
+  if (fromY) for (let n = 0; n < N; n++) h[py + n] = y[yOff + n];
   mod!.mv(py * 8, w * 8, ldw, px * 8, N, K, fromY);
-  for (let n = 0; n < N; n++) y[yOff + n] = h[py + n];
+  if (fromY) for (let n = 0; n < N; n++) y[yOff + n] = h[py + n];
+  else for (let n = 0; n < N; n++) y[yOff + n] += h[py + n];
   return true;
 }
 
@@ -301,4 +310,74 @@ export function simdVecmatRow(y: Float64Array, yOff: number, x: Float64Array, xO
   if (W !== pinX || N * K < SIMD_ROW_MIN_WORK) return false;
   const at = pinned(W, wOff, ldw, K, N);
   return at >= 0 && rowProduct(y, yOff, x, xOff, at, ldw, N, K, 1);
+}
+
+/**
+ * linalg.ts's orthonormalizeRowsCgs2 in WebAssembly (the Lyapunov loop's QR): the rows are copied in,
+ * orthonormalized with the same operations in the same order, and copied back; log R_ii = ln mx + ½ ln s
+ * is taken here from the kernel's (mx, s), as the JavaScript reference takes it. The same bits.
+ * False, having done nothing, when the wasm backend is off or unavailable.
+ */
+export function simdOrthonormalizeRowsCgs2(logR: Float64Array, logOff: number, X: Float64Array, xOff: number, ld: number, rows: number, cols: number): boolean {
+  if (wanted !== "wasm" || load() === null) return false;
+  const nx = rows * cols + ((rows * cols) & 1), nr = rows + (rows & 1);
+  if (!reserve(2 * nx + nr + 2 * rows)) return false;
+  const px = scratch, pq = px + nx, pr = pq + nx, po = pr + nr;
+  copyIn(px, X, xOff, ld, rows, cols);
+  mod!.cgs2(px * 8, cols, rows, cols, pq * 8, pr * 8, po * 8);
+  copyOut(X, xOff, ld, px, rows, cols);
+  const h = heap;
+  for (let i = 0; i < rows; i++) {
+    const mx = h[po + 2 * i], s = h[po + 2 * i + 1];
+    logR[logOff + i] = mx === 0 ? -Infinity : Math.log(mx) + 0.5 * Math.log(s);
+  }
+  return true;
+}
+
+/**
+ * Column operations of the one-sided Jacobi sweeps (analysis/jacobian-products.ts) on a matrix held in
+ * module memory for the length of a sweep: `open` copies it in, `dots` and `rotate` run the two O(n)
+ * halves of each pair in WebAssembly (the pair's scalar algebra stays in JavaScript), `pull`/`push` move
+ * single columns out and back for the rare JavaScript-only path, `close` copies the matrix back. The
+ * results equal the JavaScript loops they replace bit for bit (the same operations; the dot products in
+ * the two interleaved partial sums that the JavaScript order also uses).
+ */
+export class WasmColumns {
+  private constructor(private readonly at: number, private readonly len: number, private readonly out: number) {}
+
+  /** Y[0..len) in module memory, or null when the wasm backend is off, unavailable, or out of memory. */
+  static open(Y: Float64Array, len: number): WasmColumns | null {
+    if (wanted !== "wasm" || load() === null) return null;
+    const size = len + (len & 1);
+    if (!reserve(size + 4)) return null;
+    copyIn(scratch, Y, 0, len, 1, len);
+    return new WasmColumns(scratch, len, scratch + size);
+  }
+
+  /** out[0..2] = (y_i·y_i, y_j·y_j, y_i·y_j) for the columns at offsets io, jo (n entries each). */
+  dots(io: number, jo: number, n: number, out: Float64Array): void {
+    mod!.colDots((this.at + io) * 8, (this.at + jo) * 8, n, this.out * 8);
+    const h = heap;
+    out[0] = h[this.out]; out[1] = h[this.out + 1]; out[2] = h[this.out + 2];
+  }
+
+  /** y_i ← (y_i - a·y_j)·si, y_j ← (tau·y_i + y_j)·sj. */
+  rotate(io: number, jo: number, n: number, a: number, tau: number, si: number, sj: number): void {
+    mod!.colRotate((this.at + io) * 8, (this.at + jo) * 8, n, a, tau, si, sj);
+  }
+
+  /** Y[off..off+n) = the module's copy of those entries. */
+  pull(Y: Float64Array, off: number, n: number): void {
+    copyOut(Y, off, n, this.at + off, 1, n);
+  }
+
+  /** The module's copy of Y[off..off+n) = Y[off..off+n). */
+  push(Y: Float64Array, off: number, n: number): void {
+    copyIn(this.at + off, Y, off, n, 1, n);
+  }
+
+  /** Copies the matrix back into Y. */
+  close(Y: Float64Array): void {
+    copyOut(Y, 0, this.len, this.at, 1, this.len);
+  }
 }

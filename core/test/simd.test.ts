@@ -5,8 +5,8 @@
 // +0 equal: the naive gemmNN/gemmTN skip a zero A entry, the SIMD ones add its ±0 product).
 import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
-import { gemmNN, gemmNT, gemmTN } from "../src/linalg";
-import { gemmBackend, setGemmBackend, simdGemmNN, simdGemmNT, simdGemmTN, withPinned } from "../src/simd";
+import { gemmNN, gemmNT, gemmTN, orthonormalizeRowsCgs2 } from "../src/linalg";
+import { gemmBackend, setGemmBackend, simdGemmNN, simdGemmNT, simdGemmTN, simdOrthonormalizeRowsCgs2, withPinned } from "../src/simd";
 import { compareGemm, data, firstDiff, type GemmKind, type GemmShape } from "./support/kernel-data";
 
 const FC = { seed: 20261128, numRuns: 200 };
@@ -99,5 +99,40 @@ describe("WebAssembly SIMD gemm kernels", () => {
     expect(simdGemmNT(C, 0, 2, new Float64Array(4).fill(1), 0, 2, new Float64Array(4).fill(1), 0, 2, 2, 2, 2)).toBe(false);
     expect(Array.from(C)).toEqual([0, 0, 0, 0]);
     expect(() => setGemmBackend("gpu" as "js")).toThrow(/backend must be "wasm" or "js", got gpu/);
+  });
+});
+
+describe("WebAssembly CGS2 (the Lyapunov loop's QR)", () => {
+  const qrShape = fc.record({
+    rows: fc.integer({ min: 1, max: 40 }), extra: fc.integer({ min: 0, max: 30 }), off: fc.integer({ min: 0, max: 5 }),
+    pad: fc.integer({ min: 0, max: 3 }), seed: fc.integer({ min: 0, max: 0xfffffff0 }),
+    special: fc.constantFrom("none", "zero-row", "dependent-row", "nan", "tiny"),
+  });
+
+  it("equals orthonormalizeRowsCgs2 in JavaScript bit for bit (rows, log R_ii), with zero, dependent, NaN and tiny rows", () => {
+    fc.assert(fc.property(qrShape, ({ rows, extra, off, pad, seed, special }) => {
+      const cols = rows + extra, ld = cols + pad;
+      const X = data(off + rows * ld, seed, false);
+      const row = (i: number) => off + i * ld;
+      if (special === "zero-row") X.fill(0, row(rows >> 1), row(rows >> 1) + cols);
+      if (special === "dependent-row" && rows > 1) for (let k = 0; k < cols; k++) X[row(rows - 1) + k] = 3 * X[row(0) + k];
+      if (special === "nan") X[row(rows >> 1)] = NaN;
+      if (special === "tiny") for (let k = 0; k < cols; k++) X[row(0) + k] *= 1e-300;
+      const js = X.slice(), wasm = X.slice();
+      const lj = new Float64Array(rows + 2).fill(7), lw = lj.slice();
+      setGemmBackend("js");
+      orthonormalizeRowsCgs2(lj, 1, js, off, ld, rows, cols, new Float64Array(rows));
+      setGemmBackend("wasm");
+      expect(simdOrthonormalizeRowsCgs2(lw, 1, wasm, off, ld, rows, cols)).toBe(true);
+      return firstDiff(js, wasm) === -1 && firstDiff(lj, lw) === -1 && js.every((v, i) => Object.is(v, wasm[i]));
+    }), FC);
+  });
+
+  it("does nothing and returns false with the js backend", () => {
+    const rows = 40, cols = 40;
+    const X = data(rows * cols, 5, false), Y = X.slice(), l = new Float64Array(rows);
+    setGemmBackend("js");
+    expect(simdOrthonormalizeRowsCgs2(l, 0, Y, 0, cols, rows, cols)).toBe(false);
+    expect(firstDiff(X, Y)).toBe(-1);
   });
 });

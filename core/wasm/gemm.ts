@@ -214,7 +214,8 @@ export function tn(c: usize, ldc: i32, a: usize, lda: i32, b: usize, ldb: i32, M
  * y[n] (+)= Σ_k x[k]·W[k, n]   for n < N, k < K, W K×N at row stride ldw: the batch-1 products of the
  * time loop (cells/row-kernels.ts). Lanes run over n (contiguous in a row of W), so every entry is ONE
  * scalar sum taken for k ascending, as in the JavaScript row kernels:
- *   fromY = 0:  s = 0 + x[0]·W[0, n] + … + x[K-1]·W[K-1, n], then y[n] += s      (matvecRow on Wᵀ)
+ *   fromY = 0:  y[n] = s = 0 + x[0]·W[0, n] + … + x[K-1]·W[K-1, n]  (the caller adds s to its y:
+ *               matvecRow on Wᵀ; so y need not be copied in)
  *   fromY = 1:  y[n] = y[n] + x[0]·W[0, n] + … + x[K-1]·W[K-1, n]               (vecmatRow)
  * 16 columns per pass (8 vector sums in flight: the adds are latency-bound), then 2, then 1.
  */
@@ -242,12 +243,6 @@ export function mv(y: usize, w: usize, ldw: i32, x: usize, N: i32, K: i32, fromY
       s7 = f64x2.add(s7, f64x2.mul(v, v128.load(pw, 112)));
       pw += stride;
     }
-    if (!fromY) {
-      s0 = f64x2.add(v128.load(py), s0); s1 = f64x2.add(v128.load(py, 16), s1);
-      s2 = f64x2.add(v128.load(py, 32), s2); s3 = f64x2.add(v128.load(py, 48), s3);
-      s4 = f64x2.add(v128.load(py, 64), s4); s5 = f64x2.add(v128.load(py, 80), s5);
-      s6 = f64x2.add(v128.load(py, 96), s6); s7 = f64x2.add(v128.load(py, 112), s7);
-    }
     v128.store(py, s0); v128.store(py, s1, 16); v128.store(py, s2, 32); v128.store(py, s3, 48);
     v128.store(py, s4, 64); v128.store(py, s5, 80); v128.store(py, s6, 96); v128.store(py, s7, 112);
   }
@@ -259,7 +254,7 @@ export function mv(y: usize, w: usize, ldw: i32, x: usize, N: i32, K: i32, fromY
       s = f64x2.add(s, f64x2.mul(f64x2.splat(load<f64>(x + (<usize>k << 3))), v128.load(pw)));
       pw += stride;
     }
-    v128.store(py, fromY ? s : f64x2.add(v128.load(py), s));
+    v128.store(py, s);
   }
   for (let n = N2; n < N; n++) {
     const py = y + (<usize>n << 3);
@@ -269,6 +264,124 @@ export function mv(y: usize, w: usize, ldw: i32, x: usize, N: i32, K: i32, fromY
       s += load<f64>(x + (<usize>k << 3)) * load<f64>(pw);
       pw += stride;
     }
-    store<f64>(py, fromY ? s : load<f64>(py) + s);
+    store<f64>(py, s);
+  }
+}
+
+/**
+ * linalg.ts's orthonormalizeRowsCgs2 on X (rows × cols at row stride ld), the same operations in the
+ * same order, so the same bits. Row by row, twice: the projections r_j = q_j·v for every finished row
+ * j < i (mv over qt, the finished rows stored transposed, cols × rows, so lanes run over j and each r_j
+ * is one sum from 0 for k ascending), then v -= ((r0·q0 + r1·q1) + r2·q2) + r3·q3 for rows in fours
+ * and v -= r_j·q_j one row at a time for the rest (skipped when r_j = 0), lanes over k. Then v is
+ * scaled by its largest |entry| mx, s = Σ (v_k/mx)² (k ascending), v = (v/mx)·(1/√s). out receives
+ * (mx, s) per row; the caller takes log R_ii = ln mx + ½ ln s, so that the logarithm is JavaScript's.
+ * Work: qt (cols·rows doubles), r (rows doubles).
+ */
+export function cgs2(x: usize, ld: i32, rows: i32, cols: i32, qt: usize, r: usize, out: usize): void {
+  const C2 = cols & ~1;
+  const row = <usize>ld << 3;
+  for (let i = 0; i < rows; i++) {
+    const v = x + <usize>i * row;
+    const i4 = i & ~3;
+    for (let pass = 0; pass < 2; pass++) {
+      if (i > 0) mv(r, qt, rows, v, i, cols, 0);
+      for (let j = 0; j < i4; j += 4) {
+        const q0 = x + <usize>j * row, q1 = q0 + row, q2 = q1 + row, q3 = q2 + row;
+        const s0 = load<f64>(r + (<usize>j << 3)), s1 = load<f64>(r + (<usize>j << 3), 8);
+        const s2 = load<f64>(r + (<usize>j << 3), 16), s3 = load<f64>(r + (<usize>j << 3), 24);
+        const r0 = f64x2.splat(s0), r1 = f64x2.splat(s1), r2 = f64x2.splat(s2), r3 = f64x2.splat(s3);
+        for (let k = 0; k < C2; k += 2) {
+          const o = <usize>k << 3;
+          let t = f64x2.add(f64x2.mul(r0, v128.load(q0 + o)), f64x2.mul(r1, v128.load(q1 + o)));
+          t = f64x2.add(t, f64x2.mul(r2, v128.load(q2 + o)));
+          t = f64x2.add(t, f64x2.mul(r3, v128.load(q3 + o)));
+          v128.store(v + o, f64x2.sub(v128.load(v + o), t));
+        }
+        for (let k = C2; k < cols; k++) {
+          const o = <usize>k << 3;
+          store<f64>(v + o, load<f64>(v + o) - (((s0 * load<f64>(q0 + o) + s1 * load<f64>(q1 + o)) + s2 * load<f64>(q2 + o)) + s3 * load<f64>(q3 + o)));
+        }
+      }
+      for (let j = i4; j < i; j++) {
+        const rj = load<f64>(r + (<usize>j << 3));
+        if (rj == 0) continue;
+        const q = x + <usize>j * row;
+        const rv = f64x2.splat(rj);
+        for (let k = 0; k < C2; k += 2) {
+          const o = <usize>k << 3;
+          v128.store(v + o, f64x2.sub(v128.load(v + o), f64x2.mul(rv, v128.load(q + o))));
+        }
+        for (let k = C2; k < cols; k++) {
+          const o = <usize>k << 3;
+          store<f64>(v + o, load<f64>(v + o) - rj * load<f64>(q + o));
+        }
+      }
+    }
+    // maxAbs: NaN sticks, as in linalg.maxAbs
+    let mx: f64 = 0;
+    for (let k = 0; k < cols; k++) {
+      const a = Math.abs(load<f64>(v + (<usize>k << 3)));
+      if (a > mx || a != a) mx = a;
+    }
+    let s: f64 = 0;
+    if (mx != 0) {
+      for (let k = 0; k < cols; k++) {
+        const t = load<f64>(v + (<usize>k << 3)) / mx;
+        s += t * t;
+      }
+      const inv = 1 / Math.sqrt(s);
+      for (let k = 0; k < cols; k++) {
+        const o = <usize>k << 3;
+        store<f64>(v + o, (load<f64>(v + o) / mx) * inv);
+      }
+    }
+    store<f64>(out + (<usize>i << 4), mx);
+    store<f64>(out + (<usize>i << 4), s, 8);
+    for (let k = 0; k < cols; k++) store<f64>(qt + ((<usize>k * <usize>rows + <usize>i) << 3), load<f64>(v + (<usize>k << 3)));
+  }
+}
+
+/**
+ * The one-sided Jacobi pass of analysis/jacobian-products.ts, on two columns yi, yj of n doubles:
+ * out = (yi·yi, yj·yj, yi·yj), each summed in two interleaved partial sums (even r, odd r; an odd n's
+ * last term goes to the even one) that are added at the end: the order of the JavaScript fallback.
+ */
+export function colDots(yi: usize, yj: usize, n: i32, out: usize): void {
+  const n2 = n & ~1;
+  let A = f64x2.splat(0), B = f64x2.splat(0), C = f64x2.splat(0);
+  for (let r = 0; r < n2; r += 2) {
+    const o = <usize>r << 3;
+    const a = v128.load(yi + o), b = v128.load(yj + o);
+    A = f64x2.add(A, f64x2.mul(a, a));
+    B = f64x2.add(B, f64x2.mul(b, b));
+    C = f64x2.add(C, f64x2.mul(a, b));
+  }
+  let A0 = f64x2.extract_lane(A, 0), B0 = f64x2.extract_lane(B, 0), C0 = f64x2.extract_lane(C, 0);
+  if (n2 < n) {
+    const o = <usize>n2 << 3;
+    const a = load<f64>(yi + o), b = load<f64>(yj + o);
+    A0 += a * a; B0 += b * b; C0 += a * b;
+  }
+  store<f64>(out, A0 + f64x2.extract_lane(A, 1));
+  store<f64>(out, B0 + f64x2.extract_lane(B, 1), 8);
+  store<f64>(out, C0 + f64x2.extract_lane(C, 1), 16);
+}
+
+/** yi ← (yi - a·yj)·si and yj ← (tau·yi + yj)·sj, elementwise over n: the Jacobi rotation. */
+export function colRotate(yi: usize, yj: usize, n: i32, a: f64, tau: f64, si: f64, sj: f64): void {
+  const n2 = n & ~1;
+  const va = f64x2.splat(a), vt = f64x2.splat(tau), vsi = f64x2.splat(si), vsj = f64x2.splat(sj);
+  for (let r = 0; r < n2; r += 2) {
+    const o = <usize>r << 3;
+    const x = v128.load(yi + o), y = v128.load(yj + o);
+    v128.store(yi + o, f64x2.mul(f64x2.sub(x, f64x2.mul(va, y)), vsi));
+    v128.store(yj + o, f64x2.mul(f64x2.add(f64x2.mul(vt, x), y), vsj));
+  }
+  if (n2 < n) {
+    const o = <usize>n2 << 3;
+    const x = load<f64>(yi + o), y = load<f64>(yj + o);
+    store<f64>(yi + o, (x - a * y) * si);
+    store<f64>(yj + o, (tau * x + y) * sj);
   }
 }

@@ -19,7 +19,8 @@
  *   y_i ← cs·(y_i - ρ²τ·y_j)   (scale 2^ℓ_i)        y_j ← cs·(τ·y_i + y_j)   (scale 2^ℓ_j)
  * which is the textbook c·col_i - s·col_j, s·col_i + c·col_j with every power of ρ made explicit.
  */
-import { gemmNTBlocked } from "../linalg";
+import { gemmNNBlocked } from "../linalg";
+import { WasmColumns } from "../simd";
 import type { Model } from "../model";
 import { paramLayout } from "../params";
 import type { Tape } from "../tape";
@@ -78,13 +79,13 @@ export function jacobianProducts(model: Model, tape: Tape, opts: JacobianProduct
   if (!(Number.isInteger(reorth) && reorth >= 1)) throw new RangeError(`reorth must be an integer >= 1, got ${reorth}`);
 
   const J = new Float64Array(n * n);
-  const JT = new Float64Array(n * n);
   // U and Y are stored column-major (column j at j·n) so that column operations are contiguous.
   let U = new Float64Array(n * n);
   let Y = new Float64Array(n * n);
   const ell = new Float64Array(n); // log2 σ_j
   const sorted = new Float64Array(n);
   const order = new Int32Array(n);
+  const dots = new Float64Array(3);
   for (let j = 0; j < n; j++) U[j * n + j] = 1;
   const res: JacobianProductResult = {
     n, T, m,
@@ -98,13 +99,13 @@ export function jacobianProducts(model: Model, tape: Tape, opts: JacobianProduct
   record(res, T, ell, n, m, sorted);
   for (let k = T; k >= 1; k--) {
     stepJacobian(J, tape, P, L, k, b);
-    // Y = Jᵀ·U. Stored column-major, Y is the row-major matrix Yᵀ = Uᵀ·J = Uᵀ·(Jᵀ)ᵀ: one blocked GEMM.
-    for (let r = 0; r < n; r++) for (let c = 0; c < n; c++) JT[c * n + r] = J[r * n + c];
+    // Y = Jᵀ·U. Stored column-major, Y is the row-major matrix Yᵀ = Uᵀ·J, and U's buffer is Uᵀ
+    // row-major: one blocked GEMM of the buffers as they are, no transpose.
     Y.fill(0);
-    gemmNTBlocked(Y, 0, n, U, 0, n, JT, 0, n, n, n, n);
+    gemmNNBlocked(Y, 0, n, U, 0, n, J, 0, n, n, n, n);
     for (let j = 0; j < n; j++) normalizeColumn(Y, j, n, ell);
     if ((k - 1) % reorth === 0) {
-      res.sweeps += jacobiSweeps(Y, ell, n, tol, order);
+      res.sweeps += jacobiSweeps(Y, ell, n, tol, order, dots);
       res.exact[k - 1] = 1;
     }
     const tmp = U; U = Y; Y = tmp;
@@ -136,8 +137,19 @@ function normalizeColumn(Y: Float64Array, j: number, n: number, ell: Float64Arra
  * One-sided Jacobi on the scaled columns until all pairs are orthogonal to `tol`. Pairs are visited
  * in order of decreasing scale, so on a strongly graded matrix the first sweep is a modified
  * Gram–Schmidt from the largest column down and little is left for the next. Returns the sweeps done.
+ * The two O(n) halves of a pair (its three dot products, its rotation) run in WebAssembly when it is
+ * available (simd.ts WasmColumns) and in `pairDots`/`rotatePair` here otherwise: the same bits.
  */
-function jacobiSweeps(Y: Float64Array, ell: Float64Array, n: number, tol: number, order: Int32Array): number {
+function jacobiSweeps(Y: Float64Array, ell: Float64Array, n: number, tol: number, order: Int32Array, dots: Float64Array): number {
+  const w = WasmColumns.open(Y, n * n);
+  try {
+    return sweeps(Y, w, ell, n, tol, order, dots);
+  } finally {
+    w?.close(Y);
+  }
+}
+
+function sweeps(Y: Float64Array, w: WasmColumns | null, ell: Float64Array, n: number, tol: number, order: Int32Array, dots: Float64Array): number {
   for (let sweep = 1; sweep <= 60; sweep++) {
     let rotated = false;
     for (let j = 0; j < n; j++) order[j] = j;
@@ -155,11 +167,9 @@ function jacobiSweeps(Y: Float64Array, ell: Float64Array, n: number, tol: number
         // i is the column with the larger scale
         const i = ell[p] >= ell[q] ? p : q, j = i === p ? q : p;
         const io = i * n, jo = j * n;
-        let A = 0, Bv = 0, C = 0;
-        for (let r = 0; r < n; r++) {
-          const yi = Y[io + r], yj = Y[jo + r];
-          A += yi * yi; Bv += yj * yj; C += yi * yj;
-        }
+        if (w) w.dots(io, jo, n, dots);
+        else pairDots(Y, io, jo, n, dots);
+        const A = dots[0], Bv = dots[1], C = dots[2];
         if (!(Math.abs(C) > tol * Math.sqrt(A * Bv))) continue;
         rotated = true;
         const rho = Math.pow(2, ell[j] - ell[i]);
@@ -176,21 +186,15 @@ function jacobiSweeps(Y: Float64Array, ell: Float64Array, n: number, tol: number
         const nj = Math.sqrt(Math.max(0, tau * tau * A + 2 * tau * C + Bv));
         if (!(ni > 0 && nj > 0 && ni < Infinity && nj < Infinity)) {
           // degenerate (a column collapsed to 0): rotate plainly and renormalize from the data
-          for (let r = 0; r < n; r++) {
-            const yi = Y[io + r], yj = Y[jo + r];
-            Y[io + r] = cs * (yi - a * yj);
-            Y[jo + r] = cs * (tau * yi + yj);
-          }
+          if (w) { w.pull(Y, io, n); w.pull(Y, jo, n); }
+          rotatePair(Y, io, jo, n, a, tau, cs, cs);
           normalizeColumn(Y, i, n, ell);
           normalizeColumn(Y, j, n, ell);
+          if (w) { w.push(Y, io, n); w.push(Y, jo, n); }
           continue;
         }
-        const si = 1 / ni, sj = 1 / nj;
-        for (let r = 0; r < n; r++) {
-          const yi = Y[io + r], yj = Y[jo + r];
-          Y[io + r] = (yi - a * yj) * si;
-          Y[jo + r] = (tau * yi + yj) * sj;
-        }
+        if (w) w.rotate(io, jo, n, a, tau, 1 / ni, 1 / nj);
+        else rotatePair(Y, io, jo, n, a, tau, 1 / ni, 1 / nj);
         ell[i] += Math.log2(cs * ni);
         ell[j] += Math.log2(cs * nj);
       }
@@ -198,6 +202,35 @@ function jacobiSweeps(Y: Float64Array, ell: Float64Array, n: number, tol: number
     if (!rotated) return sweep;
   }
   return 60;
+}
+
+/**
+ * dots = (y_i·y_i, y_j·y_j, y_i·y_j) for the columns at io, jo, each summed as two interleaved partial
+ * sums (even and odd r; an odd n's last term joins the even one) added at the end: the order of the
+ * WebAssembly kernel's two lanes, so both give the same bits.
+ */
+function pairDots(Y: Float64Array, io: number, jo: number, n: number, dots: Float64Array): void {
+  const n2 = n - (n & 1);
+  let A0 = 0, A1 = 0, B0 = 0, B1 = 0, C0 = 0, C1 = 0;
+  for (let r = 0; r < n2; r += 2) {
+    const a0 = Y[io + r], b0 = Y[jo + r], a1 = Y[io + r + 1], b1 = Y[jo + r + 1];
+    A0 += a0 * a0; B0 += b0 * b0; C0 += a0 * b0;
+    A1 += a1 * a1; B1 += b1 * b1; C1 += a1 * b1;
+  }
+  if (n2 < n) {
+    const a = Y[io + n2], b = Y[jo + n2];
+    A0 += a * a; B0 += b * b; C0 += a * b;
+  }
+  dots[0] = A0 + A1; dots[1] = B0 + B1; dots[2] = C0 + C1;
+}
+
+/** y_i ← (y_i - a·y_j)·si, y_j ← (tau·y_i + y_j)·sj (the rotation, with the renormalization folded in). */
+function rotatePair(Y: Float64Array, io: number, jo: number, n: number, a: number, tau: number, si: number, sj: number): void {
+  for (let r = 0; r < n; r++) {
+    const yi = Y[io + r], yj = Y[jo + r];
+    Y[io + r] = (yi - a * yj) * si;
+    Y[jo + r] = (tau * yi + yj) * sj;
+  }
 }
 
 /** Writes row k of the result from the log2 singular values. */
