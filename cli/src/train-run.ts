@@ -53,7 +53,8 @@ export function setupTraining(f: TrainFlags): TrainSetup {
   if (task.name === "char-lm" && f.batch !== 1 && f.batch !== 20) throw new UsageError(`--batch: ${f.batch}; char-lm trains on one name per step (--batch 1)`);
   const config = makeConfig({ cell: f.cell, I: task.I, H: f.hidden, O: task.O, output: task.output });
   const model = initModel(config, new Rng(f.seed), { kind: f.init, forgetBias: f.forgetBias });
-  const optimizer = { kind: f.optimizer, lr: f.lr } as OptimizerSpec;
+  if (f.alpha !== undefined && f.optimizer !== "rmsprop") throw new UsageError(`--alpha: applies to --optimizer rmsprop only, got --optimizer ${f.optimizer}`);
+  const optimizer = (f.alpha !== undefined ? { kind: f.optimizer, lr: f.lr, alpha: f.alpha } : { kind: f.optimizer, lr: f.lr }) as OptimizerSpec;
   const k1 = f.k1 ?? f.T, k2 = f.k2 ?? k1;
   const cfg: TrainerConfig = {
     task, B, optimizer,
@@ -65,7 +66,7 @@ export function setupTraining(f: TrainFlags): TrainSetup {
     spectralRadiusEvery: f.rhoEvery,
   };
   const runKey = JSON.stringify({ task: f.task, cell: f.cell, T: f.T, hidden: f.hidden, batch: B, optimizer: f.optimizer, lr: f.lr,
-    clip: cfg.clip, seed: f.seed, init: f.init, forgetBias: f.forgetBias, bptt: cfg.bptt, onNonfinite: f.onNonfinite, rhoEvery: f.rhoEvery });
+    ...(f.alpha !== undefined ? { alpha: f.alpha } : {}), clip: cfg.clip, seed: f.seed, init: f.init, forgetBias: f.forgetBias, bptt: cfg.bptt, onNonfinite: f.onNonfinite, rhoEvery: f.rhoEvery });
   return { task, B, model, cfg, runKey };
 }
 

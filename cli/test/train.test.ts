@@ -50,6 +50,19 @@ describe("rnnlab train", () => {
     expect(readFileSync(join(b, "metrics.jsonl"), "utf8")).toBe(readFileSync(join(a, "metrics.jsonl"), "utf8"));
   }, 120_000);
 
+  it("rnnlab train --alpha sets RMSProp's smoothing constant: 0.99 given equals the default, 0.9 trains differently", () => {
+    const rms = ["train", "--task", "adding", "--cell", "rnn", "--T", "10", "--hidden", "4", "--batch", "4", "--steps", "5", "--quiet"];
+    const losses = (extra: string[]) => {
+      const out = mkdtempSync(join(tmpdir(), "rnnlab-train-"));
+      expect(runCli([...rms, ...extra, "--out", out]).code).toBe(0);
+      return readFileSync(join(out, "metrics.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l).loss as number);
+    };
+    const def = losses([]), same = losses(["--alpha", "0.99"]), other = losses(["--alpha", "0.9"]);
+    expect(same).toEqual(def);
+    expect(other[0]).toBe(def[0]); // the first loss comes before any update
+    expect(other.slice(1)).not.toEqual(def.slice(1));
+  });
+
   it("rnnlab train --resume with other flags is refused with exit 2", () => {
     const out = mkdtempSync(join(tmpdir(), "rnnlab-train-"));
     expect(runCli([...base, "--steps", "3", "--out", out]).code).toBe(0);
@@ -64,6 +77,8 @@ describe("rnnlab train", () => {
     ["a non-integer T", ["train", "--T", "2.5"], /--T: "2.5" .*integer/],
     ["a learning rate of NaN", ["train", "--lr", "NaN"], /--lr: "NaN" .*expected a number/],
     ["two clipping modes", ["train", "--clip-norm", "1", "--clip-value", "1"], /choose at most one/],
+    ["an rmsprop alpha of 1", ["train", "--alpha", "1"], /--alpha: "1" .*\[0, 1\)/],
+    ["--alpha with adam", ["train", "--optimizer", "adam", "--alpha", "0.9"], /--alpha: applies to --optimizer rmsprop only/],
   ] as [string, string[], RegExp][]) {
     it(`rnnlab train rejects ${what} with exit 2 and a message naming the flag`, () => {
       const r = runCli(args);

@@ -25,6 +25,7 @@ export const trainSchema = z.object({
   steps: intFlag(1, 100_000_000).default(500),
   optimizer: enumFlag(OPTIMIZER_KINDS).default("rmsprop"),
   lr: numberText.refine((v) => v > 0, "expected a learning rate > 0").default(1e-3),
+  alpha: numberText.refine((v) => v >= 0 && v < 1, "expected a smoothing constant in [0, 1)").optional(),
   clipNorm: numberText.refine((v) => v > 0, "expected a threshold > 0").optional(),
   clipValue: numberText.refine((v) => v > 0, "expected a threshold > 0").optional(),
   clipTensorNorm: numberText.refine((v) => v > 0, "expected a threshold > 0").optional(),
@@ -55,6 +56,7 @@ export function trainCommand(): Command {
     .option("--steps <n>", "training steps", "500")
     .option("--optimizer <kind>", OPTIMIZER_KINDS.join("|"), "rmsprop")
     .option("--lr <x>", "learning rate", "1e-3")
+    .option("--alpha <x>", "rmsprop: smoothing constant of the squared-gradient average, in [0, 1) (PyTorch's alpha; default 0.99)")
     .option("--clip-norm <x>", "clip by global norm, as torch.nn.utils.clip_grad_norm_")
     .option("--clip-value <x>", "clip each entry to [-x, x], as torch.nn.utils.clip_grad_value_")
     .option("--clip-tensor-norm <x>", "clip each tensor's norm, as Keras clipnorm")
