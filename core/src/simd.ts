@@ -31,6 +31,7 @@ interface GemmModule {
   memory: WasmMemory; heapBase(): number; nt: Kernel; nn: Kernel; tn: Kernel; mv: RowKernel; cgs2: Cgs2Kernel;
   colDots(yi: number, yj: number, n: number, out: number): void;
   colRotate(yi: number, yj: number, n: number, a: number, tau: number, si: number, sj: number): void;
+  jacobiScan(y: number, n: number, order: number, ell: number, start: number, tol: number, out: number): number;
 }
 
 export type GemmBackend = "wasm" | "js";
@@ -335,49 +336,68 @@ export function simdOrthonormalizeRowsCgs2(logR: Float64Array, logOff: number, X
 }
 
 /**
- * Column operations of the one-sided Jacobi sweeps (analysis/jacobian-products.ts) on a matrix held in
- * module memory for the length of a sweep: `open` copies it in, `dots` and `rotate` run the two O(n)
- * halves of each pair in WebAssembly (the pair's scalar algebra stays in JavaScript), `pull`/`push` move
- * single columns out and back for the rare JavaScript-only path, `close` copies the matrix back. The
- * results equal the JavaScript loops they replace bit for bit (the same operations; the dot products in
- * the two interleaved partial sums that the JavaScript order also uses).
+ * Column operations of the one-sided Jacobi sweeps (analysis/jacobian-products.ts) on an n×n column-major
+ * matrix held in module memory for the length of the sweeps: `open` copies it in, `scan` finds the next
+ * pair of a sweep that needs a rotation (the skipped pairs' dot products never leave WebAssembly),
+ * `rotate` applies one, `pull`/`push` move single columns out and back for the rare JavaScript-only
+ * path, `close` copies the matrix back. The pair's scalar algebra (its angle, its scales' logarithms)
+ * stays in JavaScript. The results equal the JavaScript loops they replace bit for bit (the same
+ * operations; the dot products in the two interleaved partial sums that the JavaScript order also uses).
  */
 export class WasmColumns {
-  private constructor(private readonly at: number, private readonly len: number, private readonly out: number) {}
+  private constructor(private readonly at: number, private readonly n: number, private readonly order: number,
+    private readonly ell: number, private readonly out: number) {}
 
-  /** Y[0..len) in module memory, or null when the wasm backend is off, unavailable, or out of memory. */
-  static open(Y: Float64Array, len: number): WasmColumns | null {
+  /** Y[0..n·n) in module memory, or null when the wasm backend is off, unavailable, or out of memory. */
+  static open(Y: Float64Array, n: number): WasmColumns | null {
     if (wanted !== "wasm" || load() === null) return null;
-    const size = len + (len & 1);
-    if (!reserve(size + 4)) return null;
-    copyIn(scratch, Y, 0, len, 1, len);
-    return new WasmColumns(scratch, len, scratch + size);
+    const size = n * n + ((n * n) & 1);
+    if (!reserve(size + 2 * n + 6)) return null;
+    copyIn(scratch, Y, 0, n * n, 1, n * n);
+    return new WasmColumns(scratch, n, scratch + size, scratch + size + n, scratch + size + 2 * n);
   }
 
-  /** out[0..2] = (y_i·y_i, y_j·y_j, y_i·y_j) for the columns at offsets io, jo (n entries each). */
-  dots(io: number, jo: number, n: number, out: Float64Array): void {
-    mod!.colDots((this.at + io) * 8, (this.at + jo) * 8, n, this.out * 8);
+  /** The sweep's column order and every column's log2 scale, as the scan will read them. */
+  setOrder(order: Int32Array, ell: Float64Array): void {
     const h = heap;
-    out[0] = h[this.out]; out[1] = h[this.out + 1]; out[2] = h[this.out + 2];
+    for (let i = 0; i < this.n; i++) { h[this.order + i] = order[i]; h[this.ell + i] = ell[i]; }
   }
 
-  /** y_i ← (y_i - a·y_j)·si, y_j ← (tau·y_i + y_j)·sj. */
-  rotate(io: number, jo: number, n: number, a: number, tau: number, si: number, sj: number): void {
-    mod!.colRotate((this.at + io) * 8, (this.at + jo) * 8, n, a, tau, si, sj);
+  /** Column i's log2 scale changed to v. */
+  setEll(i: number, v: number): void {
+    heap[this.ell + i] = v;
+  }
+
+  /**
+   * The first pair from index `start` (pp·n + qq) on that needs a rotation: its index, with
+   * res = (A, Bv, C, i, j); -1 when the sweep is through.
+   */
+  scan(start: number, tol: number, res: Float64Array): number {
+    const idx = mod!.jacobiScan(this.at * 8, this.n, this.order * 8, this.ell * 8, start, tol, this.out * 8);
+    if (idx >= 0) {
+      const h = heap, o = this.out;
+      res[0] = h[o]; res[1] = h[o + 1]; res[2] = h[o + 2]; res[3] = h[o + 3]; res[4] = h[o + 4];
+    }
+    return idx;
+  }
+
+  /** y_i ← (y_i - a·y_j)·si, y_j ← (tau·y_i + y_j)·sj, for the columns at offsets io, jo. */
+  rotate(io: number, jo: number, a: number, tau: number, si: number, sj: number): void {
+    mod!.colRotate((this.at + io) * 8, (this.at + jo) * 8, this.n, a, tau, si, sj);
   }
 
   /** Y[off..off+n) = the module's copy of those entries. */
-  pull(Y: Float64Array, off: number, n: number): void {
-    copyOut(Y, off, n, this.at + off, 1, n);
+  pull(Y: Float64Array, off: number): void {
+    copyOut(Y, off, this.n, this.at + off, 1, this.n);
   }
 
   /** The module's copy of Y[off..off+n) = Y[off..off+n). */
-  push(Y: Float64Array, off: number, n: number): void {
-    copyIn(this.at + off, Y, off, n, 1, n);
+  push(Y: Float64Array, off: number): void {
+    copyIn(this.at + off, Y, off, this.n, 1, this.n);
   }
 
   /** Copies the matrix back into Y. */
   close(Y: Float64Array): void {
-    copyOut(Y, 0, this.len, this.at, 1, this.len);
+    copyOut(Y, 0, this.n * this.n, this.at, 1, this.n * this.n);
   }
 }

@@ -385,3 +385,33 @@ export function colRotate(yi: usize, yj: usize, n: i32, a: f64, tau: f64, si: f6
     store<f64>(yj + o, (tau * x + y) * sj);
   }
 }
+
+/**
+ * The scan of one Jacobi sweep (analysis/jacobian-products.ts): from pair (pp, qq) = (start / n, start % n)
+ * on, in the sweep's order (pp ascending, then qq from pp+1), the first pair of columns that needs a
+ * rotation: both scales finite (ell ≠ -Infinity), i the column of larger scale (ties: order[pp]), and
+ * |C| > tol·√(A·Bv) for its dot products (colDots). Writes A, Bv, C, i, j to out[0..4] and returns the
+ * pair's index pp·n + qq, or -1 when the sweep is through. order (as doubles) and ell hold n entries.
+ */
+export function jacobiScan(y: usize, n: i32, order: usize, ell: usize, start: i32, tol: f64, out: usize): i32 {
+  let pp = start / n, qq = start % n;
+  if (qq <= pp) qq = pp + 1;
+  for (; pp < n - 1; pp++, qq = pp + 1) {
+    const p = <i32>load<f64>(order + (<usize>pp << 3));
+    const lp = load<f64>(ell + (<usize>p << 3));
+    if (lp == -Infinity) continue;
+    for (; qq < n; qq++) {
+      const q = <i32>load<f64>(order + (<usize>qq << 3));
+      const lq = load<f64>(ell + (<usize>q << 3));
+      if (lq == -Infinity) continue;
+      const i = lp >= lq ? p : q, j = i == p ? q : p;
+      colDots(y + ((<usize>i * <usize>n) << 3), y + ((<usize>j * <usize>n) << 3), n, out);
+      const A = load<f64>(out), Bv = load<f64>(out, 8), C = load<f64>(out, 16);
+      if (!(Math.abs(C) > tol * Math.sqrt(A * Bv))) continue;
+      store<f64>(out, <f64>i, 24);
+      store<f64>(out, <f64>j, 32);
+      return pp * n + qq;
+    }
+  }
+  return -1;
+}

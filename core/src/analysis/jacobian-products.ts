@@ -85,7 +85,7 @@ export function jacobianProducts(model: Model, tape: Tape, opts: JacobianProduct
   const ell = new Float64Array(n); // log2 σ_j
   const sorted = new Float64Array(n);
   const order = new Int32Array(n);
-  const dots = new Float64Array(3);
+  const dots = new Float64Array(5);
   for (let j = 0; j < n; j++) U[j * n + j] = 1;
   const res: JacobianProductResult = {
     n, T, m,
@@ -137,71 +137,88 @@ function normalizeColumn(Y: Float64Array, j: number, n: number, ell: Float64Arra
  * One-sided Jacobi on the scaled columns until all pairs are orthogonal to `tol`. Pairs are visited
  * in order of decreasing scale, so on a strongly graded matrix the first sweep is a modified
  * Gram–Schmidt from the largest column down and little is left for the next. Returns the sweeps done.
- * The two O(n) halves of a pair (its three dot products, its rotation) run in WebAssembly when it is
- * available (simd.ts WasmColumns) and in `pairDots`/`rotatePair` here otherwise: the same bits.
+ * With WebAssembly (simd.ts WasmColumns) the pairs' dot products, the skipping of orthogonal pairs and
+ * the rotations run there, with the same bits as the JavaScript loop below (pairDots, rotatePair).
+ * `dots` is scratch of 5 doubles.
  */
 function jacobiSweeps(Y: Float64Array, ell: Float64Array, n: number, tol: number, order: Int32Array, dots: Float64Array): number {
-  const w = WasmColumns.open(Y, n * n);
+  const w = WasmColumns.open(Y, n);
   try {
-    return sweeps(Y, w, ell, n, tol, order, dots);
+    for (let sweep = 1; sweep <= 60; sweep++) {
+      sortByScale(order, ell, n);
+      let rotated = false;
+      if (w) {
+        w.setOrder(order, ell);
+        for (let idx = w.scan(0, tol, dots); idx >= 0; idx = w.scan(idx + 1, tol, dots)) {
+          rotated = true;
+          rotate(Y, w, ell, n, dots[3], dots[4], dots[0], dots[1], dots[2]);
+        }
+      } else {
+        for (let pp = 0; pp < n - 1; pp++) {
+          for (let qq = pp + 1; qq < n; qq++) {
+            const p = order[pp], q = order[qq];
+            if (ell[p] === -Infinity || ell[q] === -Infinity) continue;
+            // i is the column with the larger scale
+            const i = ell[p] >= ell[q] ? p : q, j = i === p ? q : p;
+            pairDots(Y, i * n, j * n, n, dots);
+            const A = dots[0], Bv = dots[1], C = dots[2];
+            if (!(Math.abs(C) > tol * Math.sqrt(A * Bv))) continue;
+            rotated = true;
+            rotate(Y, null, ell, n, i, j, A, Bv, C);
+          }
+        }
+      }
+      if (!rotated) return sweep;
+    }
+    return 60;
   } finally {
     w?.close(Y);
   }
 }
 
-function sweeps(Y: Float64Array, w: WasmColumns | null, ell: Float64Array, n: number, tol: number, order: Int32Array, dots: Float64Array): number {
-  for (let sweep = 1; sweep <= 60; sweep++) {
-    let rotated = false;
-    for (let j = 0; j < n; j++) order[j] = j;
-    // insertion sort by decreasing scale (n is small; no allocation)
-    for (let a = 1; a < n; a++) {
-      const v = order[a];
-      let c = a - 1;
-      while (c >= 0 && ell[order[c]] < ell[v]) { order[c + 1] = order[c]; c--; }
-      order[c + 1] = v;
-    }
-    for (let pp = 0; pp < n - 1; pp++) {
-      for (let qq = pp + 1; qq < n; qq++) {
-        const p = order[pp], q = order[qq];
-        if (ell[p] === -Infinity || ell[q] === -Infinity) continue;
-        // i is the column with the larger scale
-        const i = ell[p] >= ell[q] ? p : q, j = i === p ? q : p;
-        const io = i * n, jo = j * n;
-        if (w) w.dots(io, jo, n, dots);
-        else pairDots(Y, io, jo, n, dots);
-        const A = dots[0], Bv = dots[1], C = dots[2];
-        if (!(Math.abs(C) > tol * Math.sqrt(A * Bv))) continue;
-        rotated = true;
-        const rho = Math.pow(2, ell[j] - ell[i]);
-        const rho2 = rho * rho;
-        const D = A - rho2 * Bv;
-        // sign(ζ) with ζ = -Δ/(2ρC); ζ = 0 takes +1
-        const sgn = D === 0 ? 1 : (-D * C > 0 ? 1 : -1);
-        const tau = (sgn * 2 * Math.abs(C)) / (Math.abs(D) + Math.sqrt(D * D + 4 * rho2 * C * C));
-        const cs = 1 / Math.sqrt(1 + rho2 * tau * tau);
-        const a = rho2 * tau;
-        // norms of the rotated directions, so the rotation and the renormalization are one pass:
-        //   ‖y_i - a·y_j‖² = A - 2aC + a²Bv,   ‖τ·y_i + y_j‖² = τ²A + 2τC + Bv
-        const ni = Math.sqrt(Math.max(0, A - 2 * a * C + a * a * Bv));
-        const nj = Math.sqrt(Math.max(0, tau * tau * A + 2 * tau * C + Bv));
-        if (!(ni > 0 && nj > 0 && ni < Infinity && nj < Infinity)) {
-          // degenerate (a column collapsed to 0): rotate plainly and renormalize from the data
-          if (w) { w.pull(Y, io, n); w.pull(Y, jo, n); }
-          rotatePair(Y, io, jo, n, a, tau, cs, cs);
-          normalizeColumn(Y, i, n, ell);
-          normalizeColumn(Y, j, n, ell);
-          if (w) { w.push(Y, io, n); w.push(Y, jo, n); }
-          continue;
-        }
-        if (w) w.rotate(io, jo, n, a, tau, 1 / ni, 1 / nj);
-        else rotatePair(Y, io, jo, n, a, tau, 1 / ni, 1 / nj);
-        ell[i] += Math.log2(cs * ni);
-        ell[j] += Math.log2(cs * nj);
-      }
-    }
-    if (!rotated) return sweep;
+/** order = 0..n-1 sorted by decreasing ell (insertion sort: n is small; no allocation). */
+function sortByScale(order: Int32Array, ell: Float64Array, n: number): void {
+  for (let j = 0; j < n; j++) order[j] = j;
+  for (let a = 1; a < n; a++) {
+    const v = order[a];
+    let c = a - 1;
+    while (c >= 0 && ell[order[c]] < ell[v]) { order[c + 1] = order[c]; c--; }
+    order[c + 1] = v;
   }
-  return 60;
+}
+
+/**
+ * Rotates columns i (the larger scale) and j, whose dot products are A = y_i·y_i, Bv = y_j·y_j,
+ * C = y_i·y_j, in Y or (w given) in the module's copy, and updates their scales ell.
+ */
+function rotate(Y: Float64Array, w: WasmColumns | null, ell: Float64Array, n: number, i: number, j: number, A: number, Bv: number, C: number): void {
+  const io = i * n, jo = j * n;
+  const rho = Math.pow(2, ell[j] - ell[i]);
+  const rho2 = rho * rho;
+  const D = A - rho2 * Bv;
+  // sign(ζ) with ζ = -Δ/(2ρC); ζ = 0 takes +1
+  const sgn = D === 0 ? 1 : (-D * C > 0 ? 1 : -1);
+  const tau = (sgn * 2 * Math.abs(C)) / (Math.abs(D) + Math.sqrt(D * D + 4 * rho2 * C * C));
+  const cs = 1 / Math.sqrt(1 + rho2 * tau * tau);
+  const a = rho2 * tau;
+  // norms of the rotated directions, so the rotation and the renormalization are one pass:
+  //   ‖y_i - a·y_j‖² = A - 2aC + a²Bv,   ‖τ·y_i + y_j‖² = τ²A + 2τC + Bv
+  const ni = Math.sqrt(Math.max(0, A - 2 * a * C + a * a * Bv));
+  const nj = Math.sqrt(Math.max(0, tau * tau * A + 2 * tau * C + Bv));
+  if (!(ni > 0 && nj > 0 && ni < Infinity && nj < Infinity)) {
+    // degenerate (a column collapsed to 0): rotate plainly and renormalize from the data
+    if (w) { w.pull(Y, io); w.pull(Y, jo); }
+    rotatePair(Y, io, jo, n, a, tau, cs, cs);
+    normalizeColumn(Y, i, n, ell);
+    normalizeColumn(Y, j, n, ell);
+    if (w) { w.push(Y, io); w.push(Y, jo); w.setEll(i, ell[i]); w.setEll(j, ell[j]); }
+    return;
+  }
+  if (w) w.rotate(io, jo, a, tau, 1 / ni, 1 / nj);
+  else rotatePair(Y, io, jo, n, a, tau, 1 / ni, 1 / nj);
+  ell[i] += Math.log2(cs * ni);
+  ell[j] += Math.log2(cs * nj);
+  if (w) { w.setEll(i, ell[i]); w.setEll(j, ell[j]); }
 }
 
 /**
