@@ -106,7 +106,7 @@ export function withPinned<T>(X: Float64Array, fn: () => T): T {
 
 /** True while X is pinned by withPinned (so batch-1 products over it may run in WebAssembly). */
 export function isPinned(X: Float64Array): boolean {
-  return X === pinX;
+  return X === pinX && wanted === "wasm";
 }
 
 /**
@@ -297,7 +297,7 @@ function rowProduct(y: Float64Array, yOff: number, x: Float64Array, xOff: number
  * returns false, having done nothing, otherwise.
  */
 export function simdMatvecRow(y: Float64Array, yOff: number, W: Float64Array, wOff: number, ldw: number, x: Float64Array, xOff: number, N: number, K: number): boolean {
-  if (W !== pinX || N * K < SIMD_ROW_MIN_WORK) return false;
+  if (W !== pinX || wanted !== "wasm" || N * K < SIMD_ROW_MIN_WORK) return false;
   const at = pinnedTransposed(W, wOff, ldw, N, K);
   return at >= 0 && rowProduct(y, yOff, x, xOff, at, N, N, K, 0);
 }
@@ -308,7 +308,7 @@ export function simdMatvecRow(y: Float64Array, yOff: number, W: Float64Array, wO
  * Runs only inside withPinned with W the pinned array and N·K ≥ SIMD_ROW_MIN_WORK; false otherwise.
  */
 export function simdVecmatRow(y: Float64Array, yOff: number, x: Float64Array, xOff: number, W: Float64Array, wOff: number, ldw: number, N: number, K: number): boolean {
-  if (W !== pinX || N * K < SIMD_ROW_MIN_WORK) return false;
+  if (W !== pinX || wanted !== "wasm" || N * K < SIMD_ROW_MIN_WORK) return false;
   const at = pinned(W, wOff, ldw, K, N);
   return at >= 0 && rowProduct(y, yOff, x, xOff, at, ldw, N, K, 1);
 }
@@ -346,15 +346,21 @@ export function simdOrthonormalizeRowsCgs2(logR: Float64Array, logOff: number, X
  */
 export class WasmColumns {
   private constructor(private readonly at: number, private readonly n: number, private readonly order: number,
-    private readonly ell: number, private readonly out: number) {}
+    private readonly ell: number, private readonly out: number, private readonly end: number) {}
 
-  /** Y[0..n·n) in module memory, or null when the wasm backend is off, unavailable, or out of memory. */
+  /**
+   * Y[0..n·n) in module memory, or null when the wasm backend is off, unavailable, or out of memory,
+   * or n < 1. Its space is held (scratch moves past it) until `close`, so products run in between
+   * cannot overwrite it.
+   */
   static open(Y: Float64Array, n: number): WasmColumns | null {
-    if (wanted !== "wasm" || load() === null) return null;
-    const size = n * n + ((n * n) & 1);
-    if (!reserve(size + 2 * n + 6)) return null;
-    copyIn(scratch, Y, 0, n * n, 1, n * n);
-    return new WasmColumns(scratch, n, scratch + size, scratch + size + n, scratch + size + 2 * n);
+    if (wanted !== "wasm" || load() === null || !(n >= 1)) return null;
+    const size = n * n + ((n * n) & 1), total = size + 2 * n + 6;
+    if (!reserve(total)) return null;
+    const at = scratch;
+    copyIn(at, Y, 0, n * n, 1, n * n);
+    scratch += total;
+    return new WasmColumns(at, n, at + size, at + size + n, at + size + 2 * n, scratch);
   }
 
   /** The sweep's column order and every column's log2 scale, as the scan will read them. */
@@ -396,8 +402,9 @@ export class WasmColumns {
     copyIn(this.at + off, Y, off, this.n, 1, this.n);
   }
 
-  /** Copies the matrix back into Y. */
+  /** Copies the matrix back into Y and releases its space (columns must be closed last-opened first). */
   close(Y: Float64Array): void {
     copyOut(Y, 0, this.n * this.n, this.at, 1, this.n * this.n);
+    if (scratch === this.end) scratch = this.at;
   }
 }
