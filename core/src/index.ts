@@ -5,7 +5,7 @@ export * from "./params";
 export * from "./rng";
 export * from "./activations";
 export * from "./linalg";
-export { gemmBackend, setGemmBackend, type GemmBackend } from "./simd";
+export { gemmBackend, setGemmBackend, wasmMemoryBytes, type GemmBackend } from "./simd";
 export * from "./loss-spec";
 export * from "./tape";
 export * from "./ledger";

@@ -83,6 +83,11 @@ export function gemmBackend(): GemmBackend {
   return wanted === "wasm" && load() !== null ? "wasm" : "js";
 }
 
+/** Bytes of the WebAssembly module's linear memory now (0 before it loads): it grows on demand and never shrinks. */
+export function wasmMemoryBytes(): number {
+  return mod ? mod.memory.buffer.byteLength : 0;
+}
+
 /**
  * Runs fn with X copied once into the module's memory, so that every large product inside fn whose B
  * operand (the weight matrix, in BPTT) lies in X reads that copy instead of copying its slice again at
