@@ -18,7 +18,7 @@
 import { gruStepBackward, gruStepForward } from "./cells/gru";
 import { lstmStepBackward, lstmStepForward } from "./cells/lstm";
 import { rnnStepBackward, rnnStepForward } from "./cells/rnn";
-import { ROW_KERNEL_B } from "./cells/row-kernels";
+import { ROW_KERNEL_B, vecmatRow } from "./cells/row-kernels";
 import type { Ledger } from "./ledger";
 import { addColumnSumsBlocked, fillRows, gemmNNBlocked, gemmNTBlocked, gemmTNBlocked, LOG10_2, log10Norm, maxAbs, pow2 } from "./linalg";
 import type { ModelConfig } from "./model";
@@ -173,8 +173,10 @@ export function sequenceBackward(
       ledger.dWaa[li] = log10RecurrentWeightGradNorm(tape, t, k);
       const sx = tape.sx;
       sx.fill(0, 0, B * I);
-      if (cell === "rnn") gemmNNBlocked(sx, 0, I, tape.dpre, pOff, H, P, L.byName.Wax.offset, I, B, I, H);
-      else gemmNNBlocked(sx, 0, I, tape.dpre, pOff, GH, P, L.W0 + H, H + I, B, I, GH);
+      // dJ/dx<t> = dpre<t>·W_x (B, I); below ROW_KERNEL_B rows by the row kernel (the same bits)
+      const wx = cell === "rnn" ? L.byName.Wax.offset : L.W0 + H, ldx = cell === "rnn" ? I : H + I;
+      if (B < ROW_KERNEL_B) for (let b = 0; b < B; b++) vecmatRow(sx, b * I, tape.dpre, pOff + b * GH, P, wx, ldx, I, GH);
+      else gemmNNBlocked(sx, 0, I, tape.dpre, pOff, GH, P, wx, ldx, B, I, GH);
       ledger.dx[li] = log10Norm(sx, 0, B * I, k);
     }
     // The weight and input gradients take actual values: dpre·2^k (and dhn·2^k). Note which rows are
