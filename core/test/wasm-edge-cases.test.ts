@@ -7,6 +7,7 @@
 import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
 import { jacobianProducts } from "../src/analysis/jacobian-products";
+import { pairDots, rotatePair } from "../src/analysis/jacobi-columns";
 import { affineRow, matvecRow, vecmatRow } from "../src/cells/row-kernels";
 import { gemmNN, gemmNT, gemmTN, orthonormalizeRowsCgs2, SIMD_MIN_WORK } from "../src/linalg";
 import { makeConfig, type Model } from "../src/model";
@@ -410,31 +411,6 @@ function popcount(v: number): number {
 // Jacobi columns: WasmColumns against the JavaScript loop of jacobian-products.ts
 // ---------------------------------------------------------------------------------------------------
 
-/** jacobian-products.ts's pairDots (the two interleaved partial sums). */
-function pairDotsRef(Y: Float64Array, io: number, jo: number, n: number, dots: Float64Array): void {
-  const n2 = n - (n & 1);
-  let A0 = 0, A1 = 0, B0 = 0, B1 = 0, C0 = 0, C1 = 0;
-  for (let r = 0; r < n2; r += 2) {
-    const a0 = Y[io + r], b0 = Y[jo + r], a1 = Y[io + r + 1], b1 = Y[jo + r + 1];
-    A0 += a0 * a0; B0 += b0 * b0; C0 += a0 * b0;
-    A1 += a1 * a1; B1 += b1 * b1; C1 += a1 * b1;
-  }
-  if (n2 < n) {
-    const a = Y[io + n2], b = Y[jo + n2];
-    A0 += a * a; B0 += b * b; C0 += a * b;
-  }
-  dots[0] = A0 + A1; dots[1] = B0 + B1; dots[2] = C0 + C1;
-}
-
-/** jacobian-products.ts's rotatePair. */
-function rotatePairRef(Y: Float64Array, io: number, jo: number, n: number, a: number, tau: number, si: number, sj: number): void {
-  for (let r = 0; r < n; r++) {
-    const yi = Y[io + r], yj = Y[jo + r];
-    Y[io + r] = (yi - a * yj) * si;
-    Y[jo + r] = (tau * yi + yj) * sj;
-  }
-}
-
 type Hit = [idx: number, A: number, Bv: number, C: number, i: number, j: number];
 
 /** What a "rotation" does in the simulated sweeps: fixed coefficients, and scales changed by a rule (to -Infinity, NaN, …). */
@@ -458,11 +434,11 @@ function sweepJs(Y: Float64Array, ell: Float64Array, order: Int32Array, n: numbe
       const p = order[pp], q = order[qq];
       if (ell[p] === -Infinity || ell[q] === -Infinity) continue;
       const i = ell[p] >= ell[q] ? p : q, j = i === p ? q : p;
-      pairDotsRef(Y, i * n, j * n, n, d);
+      pairDots(Y, i * n, j * n, n, d);
       if (!(Math.abs(d[2]) > tol * Math.sqrt(d[0] * d[1]))) continue;
       hits.push([pp * n + qq, d[0], d[1], d[2], i, j]);
       const [a, tau, si, sj] = ROT[hits.length % ROT.length];
-      rotatePairRef(Y, i * n, j * n, n, a, tau, si, sj);
+      rotatePair(Y, i * n, j * n, n, a, tau, si, sj);
       newScales(hits.length, ell, i, j);
     }
   }
@@ -482,7 +458,7 @@ function sweepWasm(Y: Float64Array, ell: Float64Array, order: Int32Array, n: num
       const [a, tau, si, sj] = ROT[hits.length % ROT.length];
       if (pull && hits.length % 3 === 0) {
         w!.pull(Y, i * n); w!.pull(Y, j * n);
-        rotatePairRef(Y, i * n, j * n, n, a, tau, si, sj);
+        rotatePair(Y, i * n, j * n, n, a, tau, si, sj);
         w!.push(Y, i * n); w!.push(Y, j * n);
       } else {
         w!.rotate(i * n, j * n, a, tau, si, sj);
@@ -554,7 +530,7 @@ describe("WasmColumns (the Jacobi scan, dots and rotation) against the JavaScrip
         const p = order[pp], q = order[qq];
         if (ell[p] === -Infinity || ell[q] === -Infinity) continue;
         const i = ell[p] >= ell[q] ? p : q, j = i === p ? q : p;
-        pairDotsRef(Y, i * n, j * n, n, d);
+        pairDots(Y, i * n, j * n, n, d);
         if (Math.abs(d[2]) > tol * Math.sqrt(d[0] * d[1])) all.push([pp * n + qq, d[0], d[1], d[2], i, j]);
       }
       const w = WasmColumns.open(Y, n)!;
@@ -585,14 +561,14 @@ describe("WasmColumns (the Jacobi scan, dots and rotation) against the JavaScrip
         const seen: number[] = [];
         for (let idx = w.scan(0, -1, res); idx >= 0; idx = w.scan(idx + 1, -1, res)) {
           seen.push(idx);
-          pairDotsRef(Y, res[3] * n, res[4] * n, n, d);
+          pairDots(Y, res[3] * n, res[4] * n, n, d);
           expect([res[0], res[1], res[2]].every((v, k) => Object.is(v, d[k])), `n=${n} pair ${idx}`).toBe(true);
         }
         w.close(new Float64Array(n * n));
         // every pair whose dots are not NaN was returned (tol = -1 rejects only NaN comparisons)
         let expected = 0;
         for (let p = 0; p < n - 1; p++) for (let q = p + 1; q < n; q++) {
-          pairDotsRef(Y, p * n, q * n, n, d);
+          pairDots(Y, p * n, q * n, n, d);
           if (Math.abs(d[2]) > -1 * Math.sqrt(d[0] * d[1])) expected++;
         }
         expect(seen.length).toBe(expected);
