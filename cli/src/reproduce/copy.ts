@@ -1,10 +1,9 @@
 /**
  * `rnnlab reproduce copy`: the copy memory problem at T = 100 (Arjovsky, Shah & Bengio 2016, §4.1;
  * same optimizer, forget bias and RMSProp decay as the adding problem), an LSTM and a tanh RNN with
- * H = 128 against the memoryless
- * baseline 10·ln 8/(T+20). Success: the mean cross-entropy over 100 steps below half the baseline
- * (our line: the baseline itself is what a network that remembers nothing reaches). DIR/copy.json
- * holds each seed's curve, final loss and loss/baseline.
+ * H = 128 against the memoryless baseline 10·ln 8/(T+20). Success: the mean cross-entropy over 100
+ * steps below half the baseline (our line: the baseline itself is what a network that remembers
+ * nothing reaches). DIR/copy.json holds each seed's curve, final loss and loss/baseline.
  */
 import { join } from "node:path";
 import { writeFileAtomic } from "../files";
