@@ -90,33 +90,7 @@ describe("with the weights pinned (withPinned), the row kernels run in WebAssemb
     pad: fc.integer({ min: 0, max: 3 }), seed: fc.integer({ min: 0, max: 0xffffffff }),
   }).filter(({ N, K }) => N * K >= SIMD_ROW_MIN_WORK);
 
-  it("matvecRow: simdMatvecRow runs (returns true) and equals the JavaScript kernel bit for bit, also on the cached transposed block's second use and on a second block", () => {
-    fc.assert(fc.property(wide, ({ N, K, yOff, wOff, xOff, pad, seed }) => {
-      const ld = K + pad;
-      const W = data(wOff + 2 * N * ld + 1, seed), x = data(xOff + K, (seed + 1) >>> 0), y0 = data(yOff + N + 2, (seed + 2) >>> 0);
-      const js = y0.slice(), wasm = y0.slice();
-      matvecRow(js, yOff, W, wOff, ld, x, xOff, N, K); // not pinned: JavaScript
-      matvecRow(js, yOff, W, wOff, ld, x, xOff, N, K);
-      matvecRow(js, yOff, W, wOff + N * ld, ld, x, xOff, N, K);
-      const ran = withPinned(W, () => [
-        simdMatvecRow(wasm, yOff, W, wOff, ld, x, xOff, N, K),
-        simdMatvecRow(wasm, yOff, W, wOff, ld, x, xOff, N, K),
-        simdMatvecRow(wasm, yOff, W, wOff + N * ld, ld, x, xOff, N, K),
-      ]);
-      return ran.every(Boolean) && sameBits(js, wasm);
-    }), FC);
-  });
-
-  it("vecmatRow: simdVecmatRow runs and equals the JavaScript kernel bit for bit", () => {
-    fc.assert(fc.property(wide, ({ N, K, yOff, wOff, xOff, pad, seed }) => {
-      const ld = N + pad;
-      const W = data(wOff + K * ld + 1, seed), x = data(xOff + K, (seed + 1) >>> 0), y0 = data(yOff + N + 2, (seed + 2) >>> 0);
-      const js = y0.slice(), wasm = y0.slice();
-      vecmatRow(js, yOff, x, xOff, W, wOff, ld, N, K);
-      const ran = withPinned(W, () => simdVecmatRow(wasm, yOff, x, xOff, W, wOff, ld, N, K));
-      return ran && sameBits(js, wasm);
-    }), FC);
-  });
+  // matvecRow and vecmatRow in WebAssembly: wasm-edge-cases.test.ts (special values, every tail, the pin's cache)
 
   it("affineRow: the pinned path (bias, then the two products) equals the unpinned one bit for bit", () => {
     fc.assert(fc.property(wide, ({ N, K, I, yOff, wOff, xOff, pad, seed }) => {
