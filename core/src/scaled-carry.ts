@@ -12,17 +12,13 @@ const LO = 2 ** -400;
 export function scaleBy2(x: Float64Array, off: number, n: number, k: number): void {
   if (k === 0) return;
   const k1 = Math.trunc(k / 2);
-  const s1 = pow2(k1), s2 = pow2(k - k1);
-  for (let i = off, end = off + n; i < end; i++) {
-    const v = x[i];
-    if (v !== 0) x[i] = v * s1 * s2;
-  }
+  scaleByFactors(x, off, n, pow2(k1), pow2(k - k1));
 }
 
 /**
- * x[off..off+n) *= s1·s2, as scaleBy2 does with s1 = 2^trunc(k/2), s2 = 2^(k - trunc(k/2)) computed
- * once by the caller (the backward loop rescales one row per step at the same k for thousands of
- * steps; Math.pow twice per row was measurable). Same operations as scaleBy2, so the same bits.
+ * x[off..off+n) *= s1·s2 (each nonzero entry, as v·s1·s2): scaleBy2 with s1 = 2^trunc(k/2),
+ * s2 = 2^(k - trunc(k/2)) computed once by the caller (the backward loop rescales one row per step at
+ * the same k for thousands of steps; Math.pow twice per row was measurable).
  * Returns true when every entry is ±0 afterwards (it underflowed, or was 0).
  */
 export function scaleByFactors(x: Float64Array, off: number, n: number, s1: number, s2: number): boolean {
