@@ -94,7 +94,7 @@ export interface NamesView {
 
 /** Names sampled per frame for the char-lm view, and their longest length. */
 export const SAMPLES = 8;
-export const SAMPLE_MAX_LEN = 20;
+const SAMPLE_MAX_LEN = 20;
 
 /** The step on view, packed for the analysis worker: plain data and transferable arrays. */
 export interface Snapshot {

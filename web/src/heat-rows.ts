@@ -45,7 +45,8 @@ export function columnSteps(c: number, cols: number, Tmax: number): [number, num
  */
 export function decimateRow(out: Float64Array, outT: Int32Array, off: number, total: ArrayLike<number>, T: number, Tmax: number, cols: number): void {
   for (let c = 0; c < cols; c++) {
-    const [from, to] = columnSteps(c, cols, Tmax);
+    // columnSteps(c, cols, Tmax), inlined: this runs for every column of every training step
+    const from = Math.floor((c * Tmax) / cols) + 1, to = Math.max(from, Math.floor(((c + 1) * Tmax) / cols));
     if (from > T) { out[off + c] = NaN; outT[off + c] = 0; continue; }
     let m = total[from - 1], at = from;
     for (let t = from + 1; t <= to && t <= T && m === m; t++) {
@@ -72,10 +73,6 @@ export class HeatRowBuffer {
     this.argT = new Int32Array(16 * this.cols);
     this.iteration = new Float64Array(16);
     this.T = new Int32Array(16);
-  }
-
-  get length(): number {
-    return this.n;
   }
 
   push(iteration: number, total: ArrayLike<number>, T: number): void {
@@ -125,14 +122,15 @@ export class HeatHistory {
   readonly argT: Int32Array;
   readonly iterations: Float64Array;
   readonly rowT: Int32Array;
-  /** the first t of each column */
-  colFrom = new Int32Array(1);
+  /** the sizes the heatmap's image is made for (views/heatmap.ts) */
+  readonly maxRows = HEAT_ROWS;
+  readonly maxCols = HEAT_COLS;
 
-  constructor(readonly maxRows = HEAT_ROWS, readonly maxCols = HEAT_COLS) {
-    this.values = new Float64Array(maxRows * maxCols);
-    this.argT = new Int32Array(maxRows * maxCols);
-    this.iterations = new Float64Array(maxRows);
-    this.rowT = new Int32Array(maxRows);
+  constructor() {
+    this.values = new Float64Array(this.maxRows * this.maxCols);
+    this.argT = new Int32Array(this.maxRows * this.maxCols);
+    this.iterations = new Float64Array(this.maxRows);
+    this.rowT = new Int32Array(this.maxRows);
   }
 
   clear(): void {
@@ -148,8 +146,6 @@ export class HeatHistory {
       if (this.rows > 0) this.clear(); // a new run's geometry: nothing recorded belongs to it
       this.cols = h.cols;
       this.Tmax = h.Tmax;
-      this.colFrom = new Int32Array(h.cols);
-      for (let c = 0; c < h.cols; c++) this.colFrom[c] = columnSteps(c, h.cols, h.Tmax)[0];
     }
     const n = h.iteration.length, cols = this.cols, W = this.maxCols;
     for (let k = 0; k < n; k++) {
@@ -192,8 +188,9 @@ export class HeatHistory {
     this.stride = s;
   }
 
-  /** The value at row r, column c; null when the column lies beyond that row's sequence (no step there). */
+  /** The value at row r, column c; null when the column lies beyond that row's sequence (argT 0: no step there). */
   at(r: number, c: number): number | null {
-    return this.colFrom[c] > this.rowT[r] ? null : this.values[r * this.maxCols + c];
+    const i = r * this.maxCols + c;
+    return this.argT[i] === 0 ? null : this.values[i];
   }
 }

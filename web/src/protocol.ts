@@ -93,4 +93,4 @@ export function copySnapshot(s: Snapshot): Snapshot {
   return { ...s, params: s.params.slice(), x: s.x.slice(), targets: s.targets.slice(), mask: s.mask.slice() };
 }
 
-export type { Analysis, GradientView, HeatRows, Snapshot, StepInfo };
+export type { Analysis, GradientView, Snapshot, StepInfo };

@@ -102,10 +102,9 @@ export class Heatmap {
     const d = this.image.data;
     const cols = h.cols, rows = h.rows, stride = h.maxCols;
     for (let r = 0; r < rows; r++) {
-      const T = h.rowT[r];
       for (let c = 0; c < cols; c++) {
         const o = (r * HEAT_COLS + c) * 4;
-        if (h.colFrom[c] > T) {
+        if (h.argT[r * stride + c] === 0) { // the column lies beyond this row's sequence
           d[o] = BLANK[0]; d[o + 1] = BLANK[1]; d[o + 2] = BLANK[2]; d[o + 3] = 255;
           continue;
         }
