@@ -47,6 +47,21 @@ async function waitFor(page: Page, pred: (p: Probe) => boolean, timeoutMs: numbe
   }
 }
 
+/** Play until pred holds, then pause and wait until the page says it paused. */
+async function trainUntil(page: Page, pred: (p: Probe) => boolean, timeoutMs: number): Promise<Probe> {
+  await page.click("#play");
+  const p = await waitFor(page, pred, timeoutMs);
+  await page.click("#play");
+  await waitFor(page, (q) => !q.playing, 10_000);
+  return p;
+}
+
+/** How far the page sticks out sideways (px; <= 0: nothing does). */
+const overflowX = (page: Page) => page.evaluate(() => {
+  const d = (globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }).document.documentElement;
+  return d.scrollWidth - d.clientWidth;
+});
+
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
   pg = await startPlayground();
@@ -96,15 +111,10 @@ describe("playground in Chromium", () => {
     const { page, errors } = await open("#task=adding&T=10&cell=rnn&hidden=16&optimizer=adam&lr=0.01&seed=1");
     await waitFor(page, (p) => p.frames >= 1, 15_000);
     expect(await page.textContent("#iteration")).toBe("0");
-    await page.click("#play");
-    const p = await waitFor(page, (q) => q.lossCount >= 240, 30_000);
-    await page.click("#play"); // pause
+    const p = await trainUntil(page, (q) => q.lossCount >= 240, 30_000);
     expect(p.iteration).toBeGreaterThanOrEqual(240);
     expect(Number(await page.textContent("#iteration"))).toBeGreaterThanOrEqual(240);
-    const [first, last] = await page.evaluate(() => {
-      const r = (globalThis as unknown as { rnnlab: { meanLoss(a: number, b: number): number } }).rnnlab;
-      return [r.meanLoss(0, 30), r.meanLoss(210, 240)];
-    });
+    const first = await meanLoss(page, 0, 30), last = await meanLoss(page, 210, 240);
     expect(last).toBeLessThan(0.5 * first);
     // Step takes exactly one step
     const before = (await probe(page)).iteration;
@@ -160,16 +170,13 @@ describe("playground in Chromium", () => {
     // T, batch and loss do not apply: one name per step, the loss at every character
     for (const id of ["#f-T", "#f-batch", "#f-loss"]) expect(await page.isDisabled(id), id).toBe(true);
     expect(await page.textContent("#loss-info")).toContain("uniform over V=27 characters");
-    await page.click("#play");
-    await waitFor(page, (p) => p.lossCount >= 2000, 40_000);
-    await page.click("#play");
+    await trainUntil(page, (p) => p.lossCount >= 2000, 40_000);
     // the run is seeded, so these are the same numbers as under Node (25.4 and 22.3 nats per name)
     const first = await meanLoss(page, 0, 50), last = await meanLoss(page, 1700, 2000);
     const baseline = 28.44149350252807; // ln 27 · (mean name length + 1)
     expect(last).toBeLessThan(0.9 * first);
     expect(last).toBeLessThan(0.85 * baseline);
     // the task view: the name of the step on view, character by character, and 8 sampled names
-    await waitFor(page, (p) => !p.playing, 10_000);
     await page.waitForTimeout(300);
     expect(await page.textContent("#task table.names caption")).toMatch(/^the name this step trained on: "[a-z]+" \(T = \d+\)$/);
     expect(await page.locator("#task .samples li").count()).toBe(8);
@@ -181,11 +188,7 @@ describe("playground in Chromium", () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await page.waitForTimeout(400);
     await page.locator("#task-view").screenshot({ path: `${SHOTS}/char-lm-phone-task-view.png` });
-    const overflow = await page.evaluate(() => {
-      const d = (globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }).document.documentElement;
-      return d.scrollWidth - d.clientWidth;
-    });
-    expect(overflow).toBeLessThanOrEqual(0);
+    expect(await overflowX(page)).toBeLessThanOrEqual(0);
     expect(errors).toEqual([]);
     await page.close();
   }, 90_000);
@@ -193,10 +196,7 @@ describe("playground in Chromium", () => {
   it("the heatmap has one row per training iteration: its axis, caption and hover name exact iterations", async () => {
     const { page, errors } = await open("#task=adding&T=200&cell=rnn&hidden=16&seed=2");
     await waitFor(page, (p) => p.frames >= 1, 15_000);
-    await page.click("#play");
-    await waitFor(page, (p) => p.iteration >= 500, 60_000);
-    await page.click("#play");
-    await waitFor(page, (p) => !p.playing, 10_000);
+    await trainUntil(page, (p) => p.iteration >= 500, 60_000);
     await page.waitForTimeout(500);
     const p = await probe(page);
     // many steps pass per frame at T = 200, yet every iteration's row arrived
@@ -224,9 +224,7 @@ describe("playground in Chromium", () => {
   it("screenshots of the main views at 1280×800 and 390×844 (out/screenshots/)", async () => {
     const { page, errors } = await open("#cell=lstm&hidden=16&T=120&task=adding&pick=60&seed=3");
     await waitFor(page, (p) => p.frames >= 1, 15_000);
-    await page.click("#play");
-    await waitFor(page, (p) => p.lossCount >= 40, 30_000);
-    await page.click("#play");
+    await trainUntil(page, (p) => p.lossCount >= 40, 30_000);
     const before = (await probe(page)).analyses;
     await page.click("#step"); // one more step; its analyses (chain rule included) follow
     await waitFor(page, (p) => p.analyses > before && !p.playing, 30_000);
@@ -241,11 +239,7 @@ describe("playground in Chromium", () => {
         await page.locator(`#${id}`).screenshot({ path: `${SHOTS}/${name}-${id}.png` });
       }
       // nothing sticks out sideways
-      const overflow = await page.evaluate(() => {
-        const d = (globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }).document.documentElement;
-        return d.scrollWidth - d.clientWidth;
-      });
-      expect(overflow, name).toBeLessThanOrEqual(0);
+      expect(await overflowX(page), name).toBeLessThanOrEqual(0);
     }
     expect(errors).toEqual([]);
     await page.close();
