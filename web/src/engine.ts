@@ -266,7 +266,8 @@ export function taskView(task: Task, tb: TaskBatch, yhat: Float64Array): TaskVie
     }
     return { kind: "scatter", truth, pred, perRow: 1, metric: s.metric, value: s.value, solved: s.solved };
   }
-  const perRow = task.name === "copy" ? 10 : 1;
+  // copy: the 10 answer steps; char-lm (B = 1): every step of the name; the others: the last step
+  const perRow = task.name === "copy" ? 10 : task.name === "char-lm" ? T : 1;
   const truth = new Float64Array(B * perRow), pred = new Float64Array(B * perRow);
   for (let b = 0; b < B; b++) {
     for (let j = 0; j < perRow; j++) {
@@ -286,19 +287,13 @@ export function taskView(task: Task, tb: TaskBatch, yhat: Float64Array): TaskVie
  */
 export function namesView(task: CharLmTask, tb: TaskBatch, yhat: Float64Array, model: Model, seed: number): TaskView {
   const V = task.vocab.V, T = tb.T;
-  const s = task.score(yhat, tb);
-  const truth = new Float64Array(T), pred = new Float64Array(T), pTrue = new Float64Array(T);
-  for (let t = 0; t < T; t++) {
-    const k = tb.batch.targets[t];
-    truth[t] = k;
-    pred[t] = argmaxAt(yhat, t * V, V);
-    pTrue[t] = yhat[t * V + k];
-  }
+  const pTrue = new Float64Array(T);
+  for (let t = 0; t < T; t++) pTrue[t] = yhat[t * V + tb.batch.targets[t]];
   const rng = new Rng(seed + 2);
   const samples: string[] = [];
   for (let i = 0; i < SAMPLES; i++) samples.push(sampleName(model, task.vocab, rng, { maxLen: SAMPLE_MAX_LEN }));
   return {
-    kind: "names", truth, pred, perRow: T, metric: s.metric, value: s.value, solved: s.solved,
+    ...taskView(task, tb, yhat), kind: "names",
     names: { chars: task.vocab.chars.slice(), pTrue, samples, uniformNats: Math.log(V), unigramNats: task.unigramNats },
   };
 }
