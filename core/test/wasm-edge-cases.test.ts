@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { jacobianProducts } from "../src/analysis/jacobian-products";
 import { pairDots, rotatePair } from "../src/analysis/jacobi-columns";
 import { affineRow, matvecRow, vecmatRow } from "../src/cells/row-kernels";
-import { gemmNN, gemmNT, gemmTN, orthonormalizeRowsCgs2, SIMD_MIN_WORK } from "../src/linalg";
+import { gemmNN, gemmNNBlocked, gemmNT, gemmNTBlocked, gemmTN, orthonormalizeRowsCgs2, SIMD_MIN_WORK } from "../src/linalg";
 import { makeConfig, type Model } from "../src/model";
 import { paramLayout } from "../src/params";
 import { Rng } from "../src/rng";
@@ -638,5 +638,74 @@ describe("jacobianProducts: the same bits with WasmColumns as with the JavaScrip
     // the cases above really reach the degenerate paths (collapsed columns, non-finite scales)
     expect(sawMinusInf).toBe(true);
     expect(sawNaN).toBe(true);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------
+// Batched products over the pinned weights: B read as packed panels (pinP), A copied as it is
+// ---------------------------------------------------------------------------------------------------
+
+describe("batched NT/NN products over a pinned block (packed panels, pinP)", () => {
+  type Kind = "NT" | "NN";
+  const blocked = { NT: gemmNTBlocked, NN: gemmNNBlocked };
+  const simd = { NT: simdGemmNT, NN: simdGemmNN };
+  /** The JavaScript result of C0 + the product, and the WebAssembly one inside a pin of P (run twice: packed, then cached). */
+  function both(kind: Kind, P: Float64Array, bOff: number, ldb: number, A: Float64Array, lda: number, C0: Float64Array, ldc: number, M: number, N: number, K: number) {
+    const want = inJs(() => { const c = C0.slice(); blocked[kind](c, 1, ldc, A, 2, lda, P, bOff, ldb, M, N, K); return c; });
+    const got = withPinned(P, () => [0, 1].map(() => {
+      const c = C0.slice();
+      expect(simd[kind](c, 1, ldc, A, 2, lda, P, bOff, ldb, M, N, K)).toBe(true);
+      return c;
+    }));
+    return { want, got };
+  }
+
+  it("equal the JavaScript kernels bit for bit (Object.is) on special values, every row tail, offsets and strides, packed and cached", () => {
+    const arb = fc.record({
+      kind: fc.constantFrom<Kind>("NT", "NN"),
+      M: fc.integer({ min: 1, max: 21 }), N4: fc.integer({ min: 1, max: 17 }), K: fc.integer({ min: 1, max: 70 }),
+      bOff: fc.integer({ min: 0, max: 9 }), padA: fc.integer({ min: 0, max: 3 }), padB: fc.integer({ min: 0, max: 3 }), padC: fc.integer({ min: 0, max: 3 }),
+      seed: fc.integer({ min: 0, max: 0xfffff }), special: fc.constantFrom(0, 0.05),
+    });
+    fc.assert(fc.property(arb, ({ kind, M, N4, K, bOff, padA, padB, padC, seed, special }) => {
+      const N = 4 * N4;
+      const ldb = (kind === "NT" ? K : N) + padB, bRows = kind === "NT" ? N : K;
+      const lda = K + padA, ldc = N + padC;
+      const P = mixed(bOff + bRows * ldb + 3, seed, special);
+      const A = mixed(2 + M * lda, seed + 1, special), C0 = mixed(1 + M * ldc, seed + 2, special);
+      const { want, got } = both(kind, P, bOff, ldb, A, lda, C0, ldc, M, N, K);
+      return diffBits(got[0], want) === -1 && diffBits(got[1], want) === -1;
+    }), { ...FC, numRuns: 120 });
+  });
+
+  it("keep one layout per product kind: the same block as NT (Bᵀ) and as NN (B) in one pin, rows in several chunks", () => {
+    // chunkRows(K + N) rows per chunk: K + N = 3,000 gives 87 rows, so M = 201 takes three chunks
+    const N = 1500, K = 1500, M = 201, ld = 1503;
+    const P = mixed(5 + N * ld, 11, 0.01), A = mixed(2 + M * K, 12, 0.01), C0 = mixed(1 + M * N, 13, 0.01);
+    const wantNT = inJs(() => { const c = C0.slice(); gemmNTBlocked(c, 1, N, A, 2, K, P, 5, ld, M, N, K); return c; });
+    const wantNN = inJs(() => { const c = C0.slice(); gemmNNBlocked(c, 1, N, A, 2, K, P, 5, ld, M, N, K); return c; });
+    withPinned(P, () => {
+      for (const kind of ["NT", "NN", "NT", "NN"] as const) {
+        const c = C0.slice();
+        expect(simd[kind](c, 1, N, A, 2, K, P, 5, ld, M, N, K)).toBe(true);
+        expect(diffBits(c, kind === "NT" ? wantNT : wantNN), kind).toBe(-1);
+      }
+    });
+  });
+
+  it("do not survive their pin: the array changed between two pins is read afresh; a block past its end is read unpinned", () => {
+    const M = 6, N = 8, K = 5, ld = 7;
+    const P = mixed(N * ld, 21, 0), A = mixed(2 + M * K, 22, 0), C0 = mixed(1 + M * N, 23, 0);
+    const first = both("NT", P, 0, ld, A, K, C0, N, M, N, K);
+    P.fill(0.25, 0, 3 * ld);
+    P[4 * ld + 2] = -0;
+    const second = both("NT", P, 0, ld, A, K, C0, N, M, N, K);
+    expect(diffBits(first.got[0], first.want)).toBe(-1);
+    expect(diffBits(second.got[1], second.want)).toBe(-1);
+    expect(diffBits(first.want, second.want)).not.toBe(-1);
+    // rows 1..8 of the block would end past P: no panels, the unpinned path runs and still agrees
+    const want = inJs(() => { const c = C0.slice(); gemmNTBlocked(c, 1, N, A, 2, K, P, ld, ld, M, N - 1, K); return c; });
+    const got = withPinned(P, () => { const c = C0.slice(); simdGemmNT(c, 1, N, A, 2, K, P, ld, ld, M, N - 1, K); return c; });
+    expect(diffBits(got, want)).toBe(-1);
   });
 });

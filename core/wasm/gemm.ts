@@ -211,6 +211,71 @@ export function tn(c: usize, ldc: i32, a: usize, lda: i32, b: usize, ldb: i32, M
 }
 
 /**
+ * C[m, n] (+)= Σ_k A[m, k]·P[k, n] for a K×N matrix P given as packed panels: the panel of columns
+ * 4j..4j+3 is K rows of 4 contiguous doubles at p + j·K·32 bytes (N a multiple of 4). simd.ts packs a
+ * pinned weight block this way once per pin, so the time loop's products stream it with no copy.
+ *   fromC = 1: C[m, n] = C[m, n] + A[m,0]·P[0,n] + …, one k at a time: gemmNN's order, with P = B;
+ *   fromC = 2: C[m, n] = C[m, n] + (0 + A[m,0]·P[0,n] + … + A[m,K-1]·P[K-1,n]): each sum from 0, added
+ *              to C once: gemmNT's order, with P = Bᵀ.
+ * Lanes run over n; tiles of 4 rows × 4 columns (8 accumulators: a 6-row tile measured slower in V8).
+ */
+export function pnn(c: usize, ldc: i32, a: usize, lda: i32, p: usize, M: i32, N: i32, K: i32, fromC: i32): void {
+  const M4 = M & ~3;
+  const panel = <usize>K << 5;
+  const zero = f64x2.splat(0);
+  for (let n = 0; n < N; n += 4) {
+    const pw = p + <usize>(n >> 2) * panel;
+    for (let m = 0; m < M4; m += 4) {
+      const c0 = at(c, m, ldc, n), c1 = at(c, m + 1, ldc, n), c2 = at(c, m + 2, ldc, n), c3 = at(c, m + 3, ldc, n);
+      let s00 = zero, s01 = zero, s10 = zero, s11 = zero, s20 = zero, s21 = zero, s30 = zero, s31 = zero;
+      if (fromC == 1) {
+        s00 = v128.load(c0); s01 = v128.load(c0, 16); s10 = v128.load(c1); s11 = v128.load(c1, 16);
+        s20 = v128.load(c2); s21 = v128.load(c2, 16); s30 = v128.load(c3); s31 = v128.load(c3, 16);
+      }
+      const a0 = at(a, m, lda, 0), a1 = at(a, m + 1, lda, 0), a2 = at(a, m + 2, lda, 0), a3 = at(a, m + 3, lda, 0);
+      let pb = pw;
+      for (let k = 0; k < K; k++) {
+        const y0 = v128.load(pb), y1 = v128.load(pb, 16);
+        const k8 = <usize>k << 3;
+        let x = f64x2.splat(load<f64>(a0 + k8));
+        s00 = f64x2.add(s00, f64x2.mul(x, y0)); s01 = f64x2.add(s01, f64x2.mul(x, y1));
+        x = f64x2.splat(load<f64>(a1 + k8));
+        s10 = f64x2.add(s10, f64x2.mul(x, y0)); s11 = f64x2.add(s11, f64x2.mul(x, y1));
+        x = f64x2.splat(load<f64>(a2 + k8));
+        s20 = f64x2.add(s20, f64x2.mul(x, y0)); s21 = f64x2.add(s21, f64x2.mul(x, y1));
+        x = f64x2.splat(load<f64>(a3 + k8));
+        s30 = f64x2.add(s30, f64x2.mul(x, y0)); s31 = f64x2.add(s31, f64x2.mul(x, y1));
+        pb += 32;
+      }
+      if (fromC == 2) {
+        s00 = f64x2.add(v128.load(c0), s00); s01 = f64x2.add(v128.load(c0, 16), s01);
+        s10 = f64x2.add(v128.load(c1), s10); s11 = f64x2.add(v128.load(c1, 16), s11);
+        s20 = f64x2.add(v128.load(c2), s20); s21 = f64x2.add(v128.load(c2, 16), s21);
+        s30 = f64x2.add(v128.load(c3), s30); s31 = f64x2.add(v128.load(c3, 16), s31);
+      }
+      v128.store(c0, s00); v128.store(c0, s01, 16);
+      v128.store(c1, s10); v128.store(c1, s11, 16);
+      v128.store(c2, s20); v128.store(c2, s21, 16);
+      v128.store(c3, s30); v128.store(c3, s31, 16);
+    }
+    for (let m = M4; m < M; m++) {
+      const c0 = at(c, m, ldc, n);
+      let s0 = zero, s1 = zero;
+      if (fromC == 1) { s0 = v128.load(c0); s1 = v128.load(c0, 16); }
+      const a0 = at(a, m, lda, 0);
+      let pb = pw;
+      for (let k = 0; k < K; k++) {
+        const x = f64x2.splat(load<f64>(a0 + (<usize>k << 3)));
+        s0 = f64x2.add(s0, f64x2.mul(x, v128.load(pb))); s1 = f64x2.add(s1, f64x2.mul(x, v128.load(pb, 16)));
+        pb += 32;
+      }
+      if (fromC == 2) { s0 = f64x2.add(v128.load(c0), s0); s1 = f64x2.add(v128.load(c0, 16), s1); }
+      v128.store(c0, s0); v128.store(c0, s1, 16);
+    }
+  }
+}
+
+/**
  * y[n] (+)= Σ_k x[k]·W[k, n]   for n < N, k < K, W K×N at row stride ldw: the batch-1 products of the
  * time loop (cells/row-kernels.ts). Lanes run over n (contiguous in a row of W), so every entry is ONE
  * scalar sum taken for k ascending, as in the JavaScript row kernels:
