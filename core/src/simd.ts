@@ -286,8 +286,9 @@ function byPanels(
   panels: number, M: number, N: number, K: number,
 ): boolean {
   const mc = Math.min(M, chunkRows(K + N));
-  if (!reserve(mc * (K + N))) return false;
-  const pa = scratch, pc = pa + mc * K;
+  const na = mc * K + ((mc * K) & 1); // C's rows start 16-byte aligned
+  if (!reserve(na + mc * N)) return false;
+  const pa = scratch, pc = pa + na;
   for (let m0 = 0; m0 < M; m0 += mc) {
     const rows = Math.min(mc, M - m0);
     copyIn(pa, A, aOff + m0 * lda, lda, rows, K);
