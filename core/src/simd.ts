@@ -116,6 +116,11 @@ export function withPinned<T>(X: Float64Array, fn: () => T): T {
   }
 }
 
+/** Blocks of the pinned array packed as panels for batched products in the current pin (tests: the panel path ran). */
+export function pinnedPanelBlocks(): number {
+  return pinP.length / 6;
+}
+
 /** True while X is pinned by withPinned (so batch-1 products over it may run in WebAssembly). */
 export function isPinned(X: Float64Array): boolean {
   return X === pinX && wanted === "wasm";
@@ -152,7 +157,7 @@ function reserve(n: number): boolean {
  */
 function copyIn(dst: number, X: Float64Array, off: number, ld: number, rows: number, cols: number): void {
   const h = heap;
-  if (ld === cols) {
+  if (ld === cols && off + rows * cols <= X.length) {
     h.set(X.subarray(off, off + rows * cols), dst); // one memcpy (a view, not a copy, is made)
     return;
   }
@@ -174,7 +179,7 @@ function copyInT(dst: number, X: Float64Array, off: number, ld: number, rows: nu
 
 function copyOut(X: Float64Array, off: number, ld: number, src: number, rows: number, cols: number): void {
   const h = heap;
-  if (ld === cols) {
+  if (ld === cols && off + rows * cols <= X.length) {
     X.set(h.subarray(src, src + rows * cols), off);
     return;
   }

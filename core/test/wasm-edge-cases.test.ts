@@ -15,7 +15,7 @@ import { paramLayout } from "../src/params";
 import { Rng } from "../src/rng";
 import { sequenceForward } from "../src/sequence";
 import {
-  gemmBackend, isPinned, setGemmBackend, SIMD_ROW_MIN_WORK, simdGemmNN, simdGemmNT, simdGemmTN, simdMatvecRow,
+  gemmBackend, isPinned, pinnedPanelBlocks, setGemmBackend, SIMD_ROW_MIN_WORK, simdGemmNN, simdGemmNT, simdGemmTN, simdMatvecRow,
   simdOrthonormalizeRowsCgs2, simdVecmatRow, WasmColumns, withPinned,
 } from "../src/simd";
 import { Tape } from "../src/tape";
@@ -703,9 +703,86 @@ describe("batched NT/NN products over a pinned block (packed panels, pinP)", () 
     expect(diffBits(first.got[0], first.want)).toBe(-1);
     expect(diffBits(second.got[1], second.want)).toBe(-1);
     expect(diffBits(first.want, second.want)).not.toBe(-1);
-    // rows 1..8 of the block would end past P: no panels, the unpinned path runs and still agrees
-    const want = inJs(() => { const c = C0.slice(); gemmNTBlocked(c, 1, N, A, 2, K, P, ld, ld, M, N - 1, K); return c; });
-    const got = withPinned(P, () => { const c = C0.slice(); simdGemmNT(c, 1, N, A, 2, K, P, ld, ld, M, N - 1, K); return c; });
+    // rows 1..8 of the block end past P (at 8·ld + K > N·ld): no panels are made, the unpinned path
+    // runs, reads undefined (NaN) past the end as the JavaScript kernel does, and agrees with it
+    const want = inJs(() => { const c = C0.slice(); gemmNTBlocked(c, 1, N, A, 2, K, P, ld, ld, M, N, K); return c; });
+    const got = withPinned(P, () => {
+      const c = C0.slice();
+      expect(simdGemmNT(c, 1, N, A, 2, K, P, ld, ld, M, N, K)).toBe(true);
+      expect(pinnedPanelBlocks()).toBe(0);
+      return c;
+    });
+    expect(got.some((v) => v !== v)).toBe(true);
     expect(diffBits(got, want)).toBe(-1);
+  });
+
+  it("tell blocks apart by offset, stride, shape and kind (keys that differ in one field), and reuse each block's panels", () => {
+    // one pin, blocks whose keys differ from the first in exactly one field, then the first ones again
+    // (cached): a key that ignored a field would hand a later block an earlier block's panels
+    const ld = 40, M = 7;
+    const P = mixed(4 * 64 * ld, 61, 0.02), A = mixed(2 + M * 2 * ld, 62, 0.02), C0 = mixed(1 + M * 2 * ld, 63, 0.02);
+    const blocks: [Kind, number, number, number, number][] = [ // kind, bOff, ldb, N, K
+      ["NT", 0, ld, 16, 24], ["NT", 3, ld, 16, 24], ["NT", 0, ld - 8, 16, 24], ["NT", 0, ld, 20, 24], ["NT", 0, ld, 16, 28],
+      ["NN", 0, ld, 24, 16], ["NN", 0, ld, 16, 24], ["NN", 5, ld, 24, 16], ["NN", 0, ld + 4, 24, 16], ["NN", 0, ld, 28, 16], ["NN", 0, ld, 24, 20],
+      ["NT", 0, ld, 16, 24], ["NT", 3, ld, 16, 24], ["NN", 0, ld, 24, 16], ["NN", 5, ld, 24, 16],
+    ];
+    const run = ([kind, bOff, ldb, N, K]: [Kind, number, number, number, number]) => {
+      const c = C0.slice();
+      expect(simd[kind](c, 1, N + 1, A, 2, K + 3, P, bOff, ldb, M, N, K)).toBe(true);
+      return c;
+    };
+    const want = inJs(() => blocks.map(([kind, bOff, ldb, N, K]) => {
+      const c = C0.slice();
+      blocked[kind](c, 1, N + 1, A, 2, K + 3, P, bOff, ldb, M, N, K);
+      return c;
+    }));
+    const got = withPinned(P, () => {
+      const out = blocks.map(run);
+      expect(pinnedPanelBlocks()).toBe(11); // the panel path ran: one packing per distinct key
+      return out;
+    });
+    expect(pinnedPanelBlocks()).toBe(0); // and the pin's end dropped them
+    blocks.forEach((b, i) => expect(diffBits(got[i], want[i]), `block ${i}: ${b.join(" ")}`).toBe(-1));
+  });
+
+  it("signed zeros: an NT sum starts from +0 and is added to C once (-0 + +0 = +0); an NN entry starts from C and adds every ±0 product (no skipped zero)", () => {
+    for (let M = 1; M <= 9; M++) {
+      for (const [N, K] of [[4, 1], [8, 1], [4, 2], [8, 7], [12, 3]]) {
+        // B all -0 and A all +1: every product is -0; C all -0 or all +0
+        for (const c0 of [-0, 0]) {
+          const Bnt = new Float64Array(N * K).fill(-0), Bnn = new Float64Array(K * N).fill(-0);
+          const A = new Float64Array(2 + M * K).fill(1), C0 = new Float64Array(1 + M * N).fill(c0);
+          const nt = C0.slice(), nn = C0.slice();
+          expect(withPinned(Bnt, () => simdGemmNT(nt, 1, N, A, 2, K, Bnt, 0, K, M, N, K))).toBe(true);
+          expect(withPinned(Bnn, () => simdGemmNN(nn, 1, N, A, 2, K, Bnn, 0, N, M, N, K))).toBe(true);
+          const wantNT = C0.slice(), wantNN = C0.slice();
+          inJs(() => { gemmNTBlocked(wantNT, 1, N, A, 2, K, Bnt, 0, K, M, N, K); gemmNNBlocked(wantNN, 1, N, A, 2, K, Bnn, 0, N, M, N, K); });
+          expect(diffBits(nt, wantNT), `NT M=${M} N=${N} K=${K} C=${Object.is(c0, -0) ? "-0" : "+0"}`).toBe(-1);
+          expect(diffBits(nn, wantNN), `NN M=${M} N=${N} K=${K} C=${Object.is(c0, -0) ? "-0" : "+0"}`).toBe(-1);
+          for (let i = 1; i < nt.length; i++) {
+            expect(Object.is(nt[i], 0)).toBe(true); // c0 + (+0 + -0 + …) = c0 + +0 = +0
+            expect(Object.is(nn[i], c0)).toBe(true); // c0 + -0 + -0 … keeps c0's sign
+          }
+          expect(Object.is(nt[0], c0) && Object.is(nn[0], c0)).toBe(true); // before cOff: untouched
+        }
+        // C = -0 and A = +0: an NN product +0 turns C's -0 into +0 (gemmNNBlocked's bits; the naive gemmNN would skip it)
+        const P = new Float64Array(K * N).fill(2.5), A = new Float64Array(M * K), C0 = new Float64Array(M * N).fill(-0);
+        const nn = C0.slice();
+        expect(withPinned(P, () => simdGemmNN(nn, 0, N, A, 0, K, P, 0, N, M, N, K))).toBe(true);
+        expect(nn.every((v) => Object.is(v, 0)), `NN skip-zero M=${M} N=${N} K=${K}`).toBe(true);
+      }
+    }
+  });
+
+  it("rows in several chunks with A and C strided and offset: every chunk reads its own rows of A and writes its own rows of C", () => {
+    // K + N = 4,096 gives chunkRows = 64 rows per chunk: M = 133 takes 64 + 64 + 5 (a 4-row tile and a 1-row tail)
+    const M = 133, aOff = 3, cOff = 2;
+    for (const [kind, N, K] of [["NT", 8, 4088], ["NT", 4088, 8], ["NN", 8, 4088], ["NN", 4088, 8]] as const) {
+      const lda = K + 5, ldc = N + 3, ldb = (kind === "NT" ? K : N) + 1, bRows = kind === "NT" ? N : K;
+      const P = mixed(1 + bRows * ldb, 71, 0.001), A = mixed(aOff + M * lda, 72, 0.001), C0 = mixed(cOff + M * ldc + 1, 73, 0.001);
+      const want = inJs(() => { const c = C0.slice(); blocked[kind](c, cOff, ldc, A, aOff, lda, P, 1, ldb, M, N, K); return c; });
+      const got = withPinned(P, () => { const c = C0.slice(); expect(simd[kind](c, cOff, ldc, A, aOff, lda, P, 1, ldb, M, N, K)).toBe(true); return c; });
+      expect(diffBits(got, want), `${kind} N=${N} K=${K}`).toBe(-1);
+    }
   });
 });
