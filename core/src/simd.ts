@@ -101,7 +101,8 @@ export function wasmMemoryBytes(): number {
  * X reuse the copy; with another X, the inner call runs unpinned. Without the wasm backend, just fn().
  */
 export function withPinned<T>(X: Float64Array, fn: () => T): T {
-  if (pinX !== null || !(X instanceof Float64Array) || wanted !== "wasm" || load() === null || !reserve(X.length)) return fn();
+  // scratch !== base: an open WasmColumns holds the memory the copy would go to; run unpinned
+  if (pinX !== null || !(X instanceof Float64Array) || wanted !== "wasm" || load() === null || scratch !== base || !reserve(X.length)) return fn();
   pinX = X;
   pinAt = base;
   scratch = base + X.length + (X.length & 1); // keep scratch 16-byte aligned

@@ -716,6 +716,22 @@ describe("batched NT/NN products over a pinned block (packed panels, pinP)", () 
     expect(diffBits(got, want)).toBe(-1);
   });
 
+  it("a pin taken while a WasmColumns is open runs unpinned and leaves the columns' memory alone", () => {
+    const n = 12, Y = mixed(n * n, 81, 0), P = mixed(16 * 20, 82, 0), A = mixed(6 * 20, 83, 0), C0 = mixed(6 * 16, 84, 0);
+    const want = inJs(() => { const c = C0.slice(); gemmNTBlocked(c, 0, 16, A, 0, 20, P, 0, 20, 6, 16, 20); return c; });
+    const w = WasmColumns.open(Y, n)!;
+    const got = withPinned(P, () => {
+      expect(isPinned(P)).toBe(false);
+      const c = C0.slice();
+      expect(simdGemmNT(c, 0, 16, A, 0, 20, P, 0, 20, 6, 16, 20)).toBe(true);
+      return c;
+    });
+    const back = new Float64Array(n * n);
+    w.close(back);
+    expect(diffBits(got, want)).toBe(-1);
+    expect(diffBits(back, Y)).toBe(-1); // a pin at the module's base would have overwritten these
+  });
+
   it("tell blocks apart by offset, stride, shape and kind (keys that differ in one field), and reuse each block's panels", () => {
     // one pin, blocks whose keys differ from the first in exactly one field, then the first ones again
     // (cached): a key that ignored a field would hand a later block an earlier block's panels
