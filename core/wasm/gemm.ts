@@ -108,44 +108,8 @@ export function nn(c: usize, ldc: i32, a: usize, lda: i32, b: usize, ldb: i32, M
   const N4 = N & ~3;
   for (let n = 0; n < N4; n += 4) {
     packStrip(w, b, ldb, n, K);
-    for (let m = 0; m < M4; m += 4) {
-      const c0 = at(c, m, ldc, n), c1 = at(c, m + 1, ldc, n), c2 = at(c, m + 2, ldc, n), c3 = at(c, m + 3, ldc, n);
-      let s00 = v128.load(c0), s01 = v128.load(c0, 16);
-      let s10 = v128.load(c1), s11 = v128.load(c1, 16);
-      let s20 = v128.load(c2), s21 = v128.load(c2, 16);
-      let s30 = v128.load(c3), s31 = v128.load(c3, 16);
-      const a0 = at(a, m, lda, 0), a1 = at(a, m + 1, lda, 0), a2 = at(a, m + 2, lda, 0), a3 = at(a, m + 3, lda, 0);
-      let pb = w;
-      for (let k = 0; k < K; k++) {
-        const y0 = v128.load(pb), y1 = v128.load(pb, 16);
-        const k8 = <usize>k << 3;
-        let x = f64x2.splat(load<f64>(a0 + k8));
-        s00 = f64x2.add(s00, f64x2.mul(x, y0)); s01 = f64x2.add(s01, f64x2.mul(x, y1));
-        x = f64x2.splat(load<f64>(a1 + k8));
-        s10 = f64x2.add(s10, f64x2.mul(x, y0)); s11 = f64x2.add(s11, f64x2.mul(x, y1));
-        x = f64x2.splat(load<f64>(a2 + k8));
-        s20 = f64x2.add(s20, f64x2.mul(x, y0)); s21 = f64x2.add(s21, f64x2.mul(x, y1));
-        x = f64x2.splat(load<f64>(a3 + k8));
-        s30 = f64x2.add(s30, f64x2.mul(x, y0)); s31 = f64x2.add(s31, f64x2.mul(x, y1));
-        pb += 32;
-      }
-      v128.store(c0, s00); v128.store(c0, s01, 16);
-      v128.store(c1, s10); v128.store(c1, s11, 16);
-      v128.store(c2, s20); v128.store(c2, s21, 16);
-      v128.store(c3, s30); v128.store(c3, s31, 16);
-    }
-    for (let m = M4; m < M; m++) {
-      const c0 = at(c, m, ldc, n);
-      let s0 = v128.load(c0), s1 = v128.load(c0, 16);
-      const a0 = at(a, m, lda, 0);
-      let pb = w;
-      for (let k = 0; k < K; k++) {
-        const x = f64x2.splat(load<f64>(a0 + (<usize>k << 3)));
-        s0 = f64x2.add(s0, f64x2.mul(x, v128.load(pb))); s1 = f64x2.add(s1, f64x2.mul(x, v128.load(pb, 16)));
-        pb += 32;
-      }
-      v128.store(c0, s0); v128.store(c0, s1, 16);
-    }
+    for (let m = 0; m < M4; m += 4) tile4x4(c, ldc, m, n, a, lda, w, K, 1);
+    for (let m = M4; m < M; m++) tile1x4(c, ldc, m, n, a, lda, w, K, 1);
   }
   for (let m = 0; m < M; m++) {
     for (let n = N4; n < N; n++) {
@@ -155,6 +119,62 @@ export function nn(c: usize, ldc: i32, a: usize, lda: i32, b: usize, ldb: i32, M
       store<f64>(p, s);
     }
   }
+}
+
+/**
+ * Rows m..m+3, columns n..n+3 of C against the K×4 strip at pb (K rows of 4 contiguous doubles), in
+ * 8 f64x2 sums (lanes over n). fromC = 1: each sum starts from C and adds k = 0, 1, … one at a time
+ * (gemmNN's order); fromC = 2: from +0, k ascending, then C + s once (gemmNT's). fromC is a
+ * constant at every call, so the branches fold away.
+ */
+@inline function tile4x4(c: usize, ldc: i32, m: i32, n: i32, a: usize, lda: i32, pb: usize, K: i32, fromC: i32): void {
+  const c0 = at(c, m, ldc, n), c1 = at(c, m + 1, ldc, n), c2 = at(c, m + 2, ldc, n), c3 = at(c, m + 3, ldc, n);
+  const zero = f64x2.splat(0);
+  let s00 = zero, s01 = zero, s10 = zero, s11 = zero, s20 = zero, s21 = zero, s30 = zero, s31 = zero;
+  if (fromC == 1) {
+    s00 = v128.load(c0); s01 = v128.load(c0, 16); s10 = v128.load(c1); s11 = v128.load(c1, 16);
+    s20 = v128.load(c2); s21 = v128.load(c2, 16); s30 = v128.load(c3); s31 = v128.load(c3, 16);
+  }
+  const a0 = at(a, m, lda, 0), a1 = at(a, m + 1, lda, 0), a2 = at(a, m + 2, lda, 0), a3 = at(a, m + 3, lda, 0);
+  for (let k = 0; k < K; k++) {
+    const y0 = v128.load(pb), y1 = v128.load(pb, 16);
+    const k8 = <usize>k << 3;
+    let x = f64x2.splat(load<f64>(a0 + k8));
+    s00 = f64x2.add(s00, f64x2.mul(x, y0)); s01 = f64x2.add(s01, f64x2.mul(x, y1));
+    x = f64x2.splat(load<f64>(a1 + k8));
+    s10 = f64x2.add(s10, f64x2.mul(x, y0)); s11 = f64x2.add(s11, f64x2.mul(x, y1));
+    x = f64x2.splat(load<f64>(a2 + k8));
+    s20 = f64x2.add(s20, f64x2.mul(x, y0)); s21 = f64x2.add(s21, f64x2.mul(x, y1));
+    x = f64x2.splat(load<f64>(a3 + k8));
+    s30 = f64x2.add(s30, f64x2.mul(x, y0)); s31 = f64x2.add(s31, f64x2.mul(x, y1));
+    pb += 32;
+  }
+  if (fromC == 2) {
+    s00 = f64x2.add(v128.load(c0), s00); s01 = f64x2.add(v128.load(c0, 16), s01);
+    s10 = f64x2.add(v128.load(c1), s10); s11 = f64x2.add(v128.load(c1, 16), s11);
+    s20 = f64x2.add(v128.load(c2), s20); s21 = f64x2.add(v128.load(c2, 16), s21);
+    s30 = f64x2.add(v128.load(c3), s30); s31 = f64x2.add(v128.load(c3, 16), s31);
+  }
+  v128.store(c0, s00); v128.store(c0, s01, 16);
+  v128.store(c1, s10); v128.store(c1, s11, 16);
+  v128.store(c2, s20); v128.store(c2, s21, 16);
+  v128.store(c3, s30); v128.store(c3, s31, 16);
+}
+
+/** Row m of tile4x4 alone (the rows past the last multiple of 4), in the same order. */
+@inline function tile1x4(c: usize, ldc: i32, m: i32, n: i32, a: usize, lda: i32, pb: usize, K: i32, fromC: i32): void {
+  const c0 = at(c, m, ldc, n);
+  const zero = f64x2.splat(0);
+  let s0 = zero, s1 = zero;
+  if (fromC == 1) { s0 = v128.load(c0); s1 = v128.load(c0, 16); }
+  const a0 = at(a, m, lda, 0);
+  for (let k = 0; k < K; k++) {
+    const x = f64x2.splat(load<f64>(a0 + (<usize>k << 3)));
+    s0 = f64x2.add(s0, f64x2.mul(x, v128.load(pb))); s1 = f64x2.add(s1, f64x2.mul(x, v128.load(pb, 16)));
+    pb += 32;
+  }
+  if (fromC == 2) { s0 = f64x2.add(v128.load(c0), s0); s1 = f64x2.add(v128.load(c0, 16), s1); }
+  v128.store(c0, s0); v128.store(c0, s1, 16);
 }
 
 /**
@@ -222,55 +242,14 @@ export function tn(c: usize, ldc: i32, a: usize, lda: i32, b: usize, ldb: i32, M
 export function pnn(c: usize, ldc: i32, a: usize, lda: i32, p: usize, M: i32, N: i32, K: i32, fromC: i32): void {
   const M4 = M & ~3;
   const panel = <usize>K << 5;
-  const zero = f64x2.splat(0);
   for (let n = 0; n < N; n += 4) {
     const pw = p + <usize>(n >> 2) * panel;
-    for (let m = 0; m < M4; m += 4) {
-      const c0 = at(c, m, ldc, n), c1 = at(c, m + 1, ldc, n), c2 = at(c, m + 2, ldc, n), c3 = at(c, m + 3, ldc, n);
-      let s00 = zero, s01 = zero, s10 = zero, s11 = zero, s20 = zero, s21 = zero, s30 = zero, s31 = zero;
-      if (fromC == 1) {
-        s00 = v128.load(c0); s01 = v128.load(c0, 16); s10 = v128.load(c1); s11 = v128.load(c1, 16);
-        s20 = v128.load(c2); s21 = v128.load(c2, 16); s30 = v128.load(c3); s31 = v128.load(c3, 16);
-      }
-      const a0 = at(a, m, lda, 0), a1 = at(a, m + 1, lda, 0), a2 = at(a, m + 2, lda, 0), a3 = at(a, m + 3, lda, 0);
-      let pb = pw;
-      for (let k = 0; k < K; k++) {
-        const y0 = v128.load(pb), y1 = v128.load(pb, 16);
-        const k8 = <usize>k << 3;
-        let x = f64x2.splat(load<f64>(a0 + k8));
-        s00 = f64x2.add(s00, f64x2.mul(x, y0)); s01 = f64x2.add(s01, f64x2.mul(x, y1));
-        x = f64x2.splat(load<f64>(a1 + k8));
-        s10 = f64x2.add(s10, f64x2.mul(x, y0)); s11 = f64x2.add(s11, f64x2.mul(x, y1));
-        x = f64x2.splat(load<f64>(a2 + k8));
-        s20 = f64x2.add(s20, f64x2.mul(x, y0)); s21 = f64x2.add(s21, f64x2.mul(x, y1));
-        x = f64x2.splat(load<f64>(a3 + k8));
-        s30 = f64x2.add(s30, f64x2.mul(x, y0)); s31 = f64x2.add(s31, f64x2.mul(x, y1));
-        pb += 32;
-      }
-      if (fromC == 2) {
-        s00 = f64x2.add(v128.load(c0), s00); s01 = f64x2.add(v128.load(c0, 16), s01);
-        s10 = f64x2.add(v128.load(c1), s10); s11 = f64x2.add(v128.load(c1, 16), s11);
-        s20 = f64x2.add(v128.load(c2), s20); s21 = f64x2.add(v128.load(c2, 16), s21);
-        s30 = f64x2.add(v128.load(c3), s30); s31 = f64x2.add(v128.load(c3, 16), s31);
-      }
-      v128.store(c0, s00); v128.store(c0, s01, 16);
-      v128.store(c1, s10); v128.store(c1, s11, 16);
-      v128.store(c2, s20); v128.store(c2, s21, 16);
-      v128.store(c3, s30); v128.store(c3, s31, 16);
-    }
-    for (let m = M4; m < M; m++) {
-      const c0 = at(c, m, ldc, n);
-      let s0 = zero, s1 = zero;
-      if (fromC == 1) { s0 = v128.load(c0); s1 = v128.load(c0, 16); }
-      const a0 = at(a, m, lda, 0);
-      let pb = pw;
-      for (let k = 0; k < K; k++) {
-        const x = f64x2.splat(load<f64>(a0 + (<usize>k << 3)));
-        s0 = f64x2.add(s0, f64x2.mul(x, v128.load(pb))); s1 = f64x2.add(s1, f64x2.mul(x, v128.load(pb, 16)));
-        pb += 32;
-      }
-      if (fromC == 2) { s0 = f64x2.add(v128.load(c0), s0); s1 = f64x2.add(v128.load(c0, 16), s1); }
-      v128.store(c0, s0); v128.store(c0, s1, 16);
+    if (fromC == 2) {
+      for (let m = 0; m < M4; m += 4) tile4x4(c, ldc, m, n, a, lda, pw, K, 2);
+      for (let m = M4; m < M; m++) tile1x4(c, ldc, m, n, a, lda, pw, K, 2);
+    } else {
+      for (let m = 0; m < M4; m += 4) tile4x4(c, ldc, m, n, a, lda, pw, K, 1);
+      for (let m = M4; m < M; m++) tile1x4(c, ldc, m, n, a, lda, pw, K, 1);
     }
   }
 }
