@@ -30,7 +30,9 @@ type Kernel = (c: number, ldc: number, a: number, lda: number, b: number, ldb: n
 type RowKernel = (y: number, w: number, ldw: number, x: number, N: number, K: number, fromY: number) => void;
 type Cgs2Kernel = (x: number, ld: number, rows: number, cols: number, qt: number, r: number, out: number) => void;
 interface GemmModule {
-  memory: WasmMemory; heapBase(): number; nt: Kernel; nn: Kernel; tn: Kernel; mv: RowKernel; cgs2: Cgs2Kernel;
+  memory: WasmMemory; heapBase(): number; nn: Kernel; tn: Kernel; mv: RowKernel; cgs2: Cgs2Kernel;
+  packT(w: number, b: number, ldb: number, N4: number, K: number): void;
+  ntTail(c: number, ldc: number, a: number, lda: number, b: number, ldb: number, M: number, n0: number, N: number, K: number): void;
   pnn(c: number, ldc: number, a: number, lda: number, p: number, M: number, N: number, K: number, fromC: number): void;
   colDots(yi: number, yj: number, n: number, out: number): void;
   colRotate(yi: number, yj: number, n: number, a: number, tau: number, si: number, sj: number): void;
@@ -197,9 +199,9 @@ function chunkRows(width: number): number {
 }
 
 /**
- * C += A·Bᵀ (linalg's gemmNT) in WebAssembly. A is passed transposed into the module, so lanes run over
- * rows of A; rows of C are independent sums, so M is taken in chunks. Returns false (and does nothing)
- * when the wasm backend is off or unavailable.
+ * C += A·Bᵀ (linalg's gemmNT) in WebAssembly. Bᵀ goes in as pnn's panels (lanes over columns of C);
+ * rows of C are independent sums, so M is taken in chunks. Returns false (and does nothing) when the
+ * wasm backend is off or unavailable.
  */
 export function simdGemmNT(
   C: Float64Array, cOff: number, ldc: number,
@@ -221,8 +223,10 @@ export function simdGemmNN(
 }
 
 /**
- * NT (B is N×K, A goes in transposed) or NN (B is K×N): B once (or read in place when pinned), then the
- * rows of A and C in chunks, each copied in, multiplied and copied back.
+ * NT (B is N×K) or NN (B is K×N): B once (or read in place when pinned), then the rows of A and C in
+ * chunks, copied in as they are, multiplied and copied back. NT packs the first N4 = N - N % 4 columns
+ * of Bᵀ as pnn's panels once per call (packT, in the module) and sums the last N % 4 columns one entry
+ * at a time (ntTail), both in gemmNT's order; NN packs one K×4 strip of B at a time in its kernel.
  */
 function byRowChunks(
   nt: boolean,
@@ -239,18 +243,23 @@ function byRowChunks(
   const bRows = nt ? N : K, bCols = nt ? K : N;
   const mc = Math.min(M, chunkRows(K + N));
   const at = pinned(B, bOff, ldb, bRows, bCols);
-  const nb = at < 0 ? bRows * bCols : 0;
-  const work = nt ? 0 : 4 * K; // nn packs one K×4 strip of B at a time
-  if (!reserve(nb + mc * (K + N) + work)) return false;
-  const pb = at < 0 ? scratch : at, ld = at < 0 ? bCols : ldb, pa = scratch + nb, pc = pa + mc * K, pw = pc + mc * N;
+  const nb = at < 0 ? bRows * bCols + ((bRows * bCols) & 1) : 0;
+  const N4 = N & ~3;
+  const work = nt ? N4 * K : 4 * K; // NT: every panel of Bᵀ; NN: one K×4 strip of B at a time
+  const na = mc * K + ((mc * K) & 1);
+  if (!reserve(nb + work + na + mc * N)) return false;
+  const pb = at < 0 ? scratch : at, ld = at < 0 ? bCols : ldb, pw = scratch + nb, pa = pw + work, pc = pa + na;
   if (at < 0) copyIn(pb, B, bOff, ldb, bRows, bCols);
+  if (nt && N4 > 0) mod!.packT(pw * 8, pb * 8, ld, N4, K);
   for (let m0 = 0; m0 < M; m0 += mc) {
     const rows = Math.min(mc, M - m0);
-    if (nt) copyInT(pa, A, aOff + m0 * lda, lda, rows, K);
-    else copyIn(pa, A, aOff + m0 * lda, lda, rows, K);
+    copyIn(pa, A, aOff + m0 * lda, lda, rows, K);
     copyIn(pc, C, cOff + m0 * ldc, ldc, rows, N);
-    if (nt) mod!.nt(pc * 8, N, pa * 8, rows, pb * 8, ld, rows, N, K);
-    else mod!.nn(pc * 8, N, pa * 8, K, pb * 8, ld, rows, N, K, pw * 8);
+    if (!nt) mod!.nn(pc * 8, N, pa * 8, K, pb * 8, ld, rows, N, K, pw * 8);
+    else {
+      if (N4 > 0) mod!.pnn(pc * 8, N, pa * 8, K, pw * 8, rows, N4, K, 2);
+      if (N4 < N) mod!.ntTail(pc * 8, N, pa * 8, K, pb * 8, ld, rows, N4, N, K);
+    }
     copyOut(C, cOff + m0 * ldc, ldc, pc, rows, N);
   }
   return true;

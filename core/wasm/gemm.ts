@@ -19,63 +19,33 @@ export function heapBase(): usize {
 }
 
 /**
- * C[m, n] += Σ_k At[k, m]·B[n, k]    (C += A·Bᵀ with A given TRANSPOSED: At is K×M, B is N×K).
- * Each entry's sum starts at 0, adds k = 0, 1, …, K-1 in order, and is added to C once: gemmNT.
- * Lanes run over m (two consecutive rows of C, contiguous in At); the four B rows of a tile are
- * splatted. n strips are the outer loop so that four rows of B (the weight matrix) stay in cache
- * while every m tile passes over them.
+ * Packs the transpose of B[0..N4, 0..K) (B is N×K at row stride ldb, N4 a multiple of 4) as pnn's
+ * panels at w: panel j is K rows of [B[4j, k], B[4j+1, k], B[4j+2, k], B[4j+3, k]]. With it, pnn
+ * (fromC = 2) computes gemmNT's C += A·Bᵀ on rows of A as they are, no transposed copy of A.
  */
-export function nt(c: usize, ldc: i32, a: usize, lda: i32, b: usize, ldb: i32, M: i32, N: i32, K: i32): void {
-  const M4 = M & ~3;
-  const N4 = N & ~3;
+export function packT(w: usize, b: usize, ldb: i32, N4: i32, K: i32): void {
+  let pw = w;
   for (let n = 0; n < N4; n += 4) {
     const b0 = at(b, n, ldb, 0), b1 = at(b, n + 1, ldb, 0), b2 = at(b, n + 2, ldb, 0), b3 = at(b, n + 3, ldb, 0);
-    for (let m = 0; m < M4; m += 4) {
-      let s00 = f64x2.splat(0), s01 = f64x2.splat(0); // column n,   rows m..m+1, m+2..m+3
-      let s10 = f64x2.splat(0), s11 = f64x2.splat(0); // column n+1
-      let s20 = f64x2.splat(0), s21 = f64x2.splat(0);
-      let s30 = f64x2.splat(0), s31 = f64x2.splat(0);
-      let pa = at(a, 0, lda, m);
-      const stride = <usize>lda << 3;
-      for (let k = 0; k < K; k++) {
-        const x0 = v128.load(pa), x1 = v128.load(pa, 16);
-        const k8 = <usize>k << 3;
-        let w = f64x2.splat(load<f64>(b0 + k8));
-        s00 = f64x2.add(s00, f64x2.mul(x0, w)); s01 = f64x2.add(s01, f64x2.mul(x1, w));
-        w = f64x2.splat(load<f64>(b1 + k8));
-        s10 = f64x2.add(s10, f64x2.mul(x0, w)); s11 = f64x2.add(s11, f64x2.mul(x1, w));
-        w = f64x2.splat(load<f64>(b2 + k8));
-        s20 = f64x2.add(s20, f64x2.mul(x0, w)); s21 = f64x2.add(s21, f64x2.mul(x1, w));
-        w = f64x2.splat(load<f64>(b3 + k8));
-        s30 = f64x2.add(s30, f64x2.mul(x0, w)); s31 = f64x2.add(s31, f64x2.mul(x1, w));
-        pa += stride;
-      }
-      addCol(c, ldc, m, n, s00, s01);
-      addCol(c, ldc, m, n + 1, s10, s11);
-      addCol(c, ldc, m, n + 2, s20, s21);
-      addCol(c, ldc, m, n + 3, s30, s31);
+    for (let k = 0; k < K; k++) {
+      const k8 = <usize>k << 3;
+      store<f64>(pw, load<f64>(b0 + k8)); store<f64>(pw, load<f64>(b1 + k8), 8);
+      store<f64>(pw, load<f64>(b2 + k8), 16); store<f64>(pw, load<f64>(b3 + k8), 24);
+      pw += 32;
     }
-    for (let m = M4; m < M; m++) {
-      for (let j = 0; j < 4; j++) ntScalar(c, ldc, a, lda, b, ldb, m, n + j, K);
-    }
-  }
-  for (let n = N4; n < N; n++) {
-    for (let m = 0; m < M; m++) ntScalar(c, ldc, a, lda, b, ldb, m, n, K);
   }
 }
 
-@inline function addCol(c: usize, ldc: i32, m: i32, n: i32, lo: v128, hi: v128): void {
-  let p = at(c, m, ldc, n);
-  const stride = <usize>ldc << 3;
-  store<f64>(p, load<f64>(p) + f64x2.extract_lane(lo, 0)); p += stride;
-  store<f64>(p, load<f64>(p) + f64x2.extract_lane(lo, 1)); p += stride;
-  store<f64>(p, load<f64>(p) + f64x2.extract_lane(hi, 0)); p += stride;
-  store<f64>(p, load<f64>(p) + f64x2.extract_lane(hi, 1));
+/** Columns n0..N-1 of gemmNT's C += A·Bᵀ (A M×K, B N×K), one scalar sum per entry: the columns pnn's 4-wide panels leave. */
+export function ntTail(c: usize, ldc: i32, a: usize, lda: i32, b: usize, ldb: i32, M: i32, n0: i32, N: i32, K: i32): void {
+  for (let m = 0; m < M; m++) {
+    for (let n = n0; n < N; n++) ntScalar(c, ldc, a, lda, b, ldb, m, n, K);
+  }
 }
 
-function ntScalar(c: usize, ldc: i32, a: usize, lda: i32, b: usize, ldb: i32, m: i32, n: i32, K: i32): void {
+@inline function ntScalar(c: usize, ldc: i32, a: usize, lda: i32, b: usize, ldb: i32, m: i32, n: i32, K: i32): void {
   let s: f64 = 0;
-  for (let k = 0; k < K; k++) s += load<f64>(at(a, k, lda, m)) * load<f64>(at(b, n, ldb, k));
+  for (let k = 0; k < K; k++) s += load<f64>(at(a, m, lda, k)) * load<f64>(at(b, n, ldb, k));
   const p = at(c, m, ldc, n);
   store<f64>(p, load<f64>(p) + s);
 }
