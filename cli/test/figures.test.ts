@@ -19,6 +19,7 @@ import { svgToPng } from "../src/figures/png";
 import { inlineSvg, reportHtml } from "../src/figures/report-html";
 import { sweepCrossing } from "../src/figures/spectral-sweep";
 import { successRateFigure } from "../src/figures/success-rate";
+import { lossCurvesFigure } from "../src/figures/loss-curves";
 
 const GOLDEN = fileURLToPath(new URL("./golden/", import.meta.url));
 
@@ -193,5 +194,29 @@ describe("successRateFigure", () => {
     });
     expectGolden("success-rate", svg);
     expect(svg).toContain("success rate");
+  });
+});
+
+describe("lossCurvesFigure", () => {
+  const data = {
+    what: "copy memory",
+    series: [
+      { key: "lstm", label: "cell=lstm T=100", runs: [{ seed: 1, step: [10, 20, 30], ratio: [12, 1.2, 0.8] }, { seed: 2, step: [10, 20, 30], ratio: [9, null, 0.9] }] },
+      { key: "lstm", label: "cell=lstm T=200", runs: [{ seed: 1, step: [10, 20, 30], ratio: [5, 1.1, 1.0] }] },
+      { key: "rnn", label: "cell=rnn T=100", runs: [{ seed: 1, step: [10, 20, 30], ratio: [2, 1, 1] }] },
+    ],
+  };
+
+  it("draws one clipped line per seed, the baseline at 1, a y axis capped at 3 baselines, and dashes for a colour's second series", () => {
+    const svg = lossCurvesFigure(data);
+    const lines = svg.match(/<g clip-path="url\(#loss-curves-plot\)">([\s\S]*?)<\/g>/)![1];
+    expect(lines.match(/<path /g)!.length).toBe(4); // one per run
+    expect(lines.match(/stroke-dasharray="7 5"/g)!.length).toBe(1); // lstm T=200, the second lstm series
+    expect(svg).toContain('<clipPath id="loss-curves-plot">');
+    expect(svg).toContain('stroke-dasharray="4,3"'); // the reference line at loss/baseline = 1
+    expect(svg).toMatch(/>3\.0<\/text>/); // the axis stops at 3 although the first ratios are 12 and 9
+    expect(svg).not.toMatch(/>3\.5<\/text>/);
+    for (const l of ["cell=lstm T=100 (2 seeds)", "cell=lstm T=200 (1 seed)", "cell=rnn T=100 (1 seed)", "loss / baseline", "training step"]) expect(svg).toContain(l);
+    expect(svg).not.toMatch(/NaN|undefined/);
   });
 });

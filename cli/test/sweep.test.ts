@@ -42,7 +42,7 @@ writeFileSync(GRID, JSON.stringify({
   steps: 200,
   success: { metric: "loss", below: 0.05, window: 20 },
 }));
-const OUTPUTS = ["summary.json", "summary.csv", "success-rate.json", "curves.json", "plan.json"];
+const OUTPUTS = ["summary.json", "summary.csv", "success-rate.json", "curves.json", "plan.json", "loss-curves.svg"];
 const read = (dir: string, name: string) => readFileSync(join(dir, name), "utf8");
 const runFiles = (dir: string) => readdirSync(join(dir, "runs")).filter((n) => n.endsWith(".json")).sort();
 

@@ -4,11 +4,13 @@
  *   DIR/summary.csv      the same rows as a table;
  *   DIR/success-rate.json  the fraction of seeds solved against T, one series per combination of the
  *                        other grid keys (for example one per cell): the data of Pascanu et al.'s Fig. 7;
- *   DIR/curves.json      each run's loss curve, as bucket means (at most CURVE_POINTS points).
- * All four are functions of the plan and the run files only (no times, no paths), so a sweep run
+ *   DIR/curves.json      each run's loss curve, as bucket means (at most CURVE_POINTS points);
+ *   DIR/loss-curves.svg/.png  those curves divided by the task's baseline, one colour per grid point.
+ * All of them are functions of the plan and the run files only (no times, no paths), so a sweep run
  * locally and the same sweep run as an array job give the same bytes.
  */
 import { successRateFigure, type SuccessRateData } from "../figures/success-rate";
+import { lossCurvesFigure, type LossCurvesData } from "../figures/loss-curves";
 import { svgToPng } from "../figures/png";
 import { join } from "node:path";
 import { writeFileAtomic } from "../files";
@@ -198,7 +200,7 @@ export function successRateData(sr: SuccessRate): SuccessRateData {
   };
 }
 
-/** Writes summary.json, summary.csv, success-rate.json (and its figure, .svg and .png) and curves.json into `dir`. */
+/** Writes summary.json, summary.csv, success-rate.json (and its figure, .svg and .png), curves.json and the loss-curves figure (.svg, .png) into `dir`. */
 export function writeCollected(dir: string, plan: Plan): ReturnType<typeof collect> {
   const c = collect(dir, plan);
   writeFileAtomic(join(dir, "summary.json"), JSON.stringify(c.summary, null, 1) + "\n");
@@ -210,7 +212,36 @@ export function writeCollected(dir: string, plan: Plan): ReturnType<typeof colle
     writeFileAtomic(join(dir, "success-rate.svg"), svg);
     writeFileAtomic(join(dir, "success-rate.png"), svgToPng(svg));
   }
+  const curves = lossCurvesData(plan, c.results);
+  if (curves.series.length) {
+    const svg = lossCurvesFigure(curves);
+    writeFileAtomic(join(dir, "loss-curves.svg"), svg);
+    writeFileAtomic(join(dir, "loss-curves.png"), svgToPng(svg));
+  }
   return c;
+}
+
+/**
+ * The loss-curves figure's data: each finished run's curve (bucket means, as in curves.json) divided
+ * by its task's baseline, grouped by grid point (seeds together) in the plan's order.
+ */
+export function lossCurvesData(plan: Plan, results: (RunResult | null)[]): LossCurvesData {
+  const series: LossCurvesData["series"] = [];
+  const byKey = new Map<string, LossCurvesData["series"][number]>();
+  plan.runs.forEach((run, i) => {
+    const res = results[i];
+    if (!res || !(res.task.baseline > 0)) return;
+    const label = Object.entries(run.point).map(([k, v]) => `${k}=${String(v)}`).join(" ") || res.task.name;
+    let s = byKey.get(label);
+    if (!s) {
+      s = { key: String(run.point.cell ?? label), label, runs: [] };
+      byKey.set(label, s);
+      series.push(s);
+    }
+    const { step, loss } = decimate(res.losses);
+    s.runs.push({ seed: run.seed, step, ratio: loss.map((v) => (v === null ? null : v / res.task.baseline)) });
+  });
+  return { what: plan.grid.description ?? "sweep", series };
 }
 
 /** A few lines for the terminal: success rate (or final loss) per series and T. */

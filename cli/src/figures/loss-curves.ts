@@ -1,0 +1,58 @@
+/**
+ * Figure "loss curves": every run's training loss divided by its task's baseline (the loss of the
+ * memoryless or constant answer: 1/6 for the adding problem, 10 ln 8/(T+20) for copy), against the
+ * training step. One colour per grid point, one line per seed; the dashed line at 1 is the baseline,
+ * so a curve below it has learned something the baseline cannot. Drawn from a sweep's curves.json
+ * (bucket means); the y axis stops at Y_CAP times the baseline, since early losses sit far above it.
+ */
+import { createFigure, figureToSvg, headerHeight } from "./figure";
+import { drawLegend, legendSize, type LegendItem } from "./legend";
+import { drawLine } from "./marks";
+import { addPanel, niceExtent, panelScales } from "./panel";
+import { seriesColor } from "./theme";
+
+export interface LossCurvesData {
+  /** e.g. "copy memory, T = 100" */
+  what: string;
+  series: { key: string; label: string; runs: { seed: number; step: number[]; ratio: (number | null)[] }[] }[];
+}
+
+const WIDTH = 760;
+const DASHES = [undefined, "7 5", "2 4"];
+/** The y axis' top: this many times the baseline at most. */
+const Y_CAP = 3;
+
+/** The figure as SVG text. */
+export function lossCurvesFigure(d: LossCurvesData): string {
+  // series that share a colour (one cell at several T) are told apart by dashes: solid, dashed, dotted
+  const seen = new Map<string, number>();
+  const dash = d.series.map((s) => { const n = seen.get(s.key) ?? 0; seen.set(s.key, n + 1); return DASHES[n % DASHES.length]; });
+  const items: LegendItem[] = d.series.map((s, i) => ({ label: `${s.label} (${s.runs.length} seed${s.runs.length === 1 ? "" : "s"})`, color: seriesColor(s.key, i), kind: "line", dash: dash[i] }));
+  const [, lh] = legendSize(items, 1);
+  const top = headerHeight(2) + 12, plotH = 280;
+  const box = { left: 72, top, width: WIDTH - 72 - 24, height: plotH };
+  const fig = createFigure(WIDTH, top + plotH + 52 + lh + 12, {
+    title: "Training loss against the baseline",
+    subtitle: [
+      `${d.what}.`,
+      `Each seed's training loss over the task's baseline (bucket means); below the dashed 1 it beats the baseline.`,
+    ],
+  });
+  const runs = d.series.flatMap((s) => s.runs);
+  const steps = runs.flatMap((r) => r.step);
+  const ys = runs.flatMap((r) => r.ratio.map((v) => (v === null ? null : Math.min(v, Y_CAP))));
+  const { x, y } = panelScales(box, [0, niceExtent(steps, [0], 0)[1]], [0, Math.min(Y_CAP, niceExtent(ys, [0, 1], 0.02)[1])]);
+  const g = addPanel(fig, box, { x, y, xLabel: "training step", yLabel: "loss / baseline", yReference: 1 });
+  // early losses run far above the baseline: clip the lines to the plot area
+  const clipId = "loss-curves-plot";
+  g.append("clipPath").attr("id", clipId).append("rect").attr("width", box.width).attr("height", box.height);
+  const lines = g.append("g").attr("clip-path", `url(#${clipId})`);
+  d.series.forEach((s, i) => {
+    for (const r of s.runs) {
+      const pts = r.step.map((st, k) => [st, r.ratio[k]] as [number, number | null]);
+      drawLine(lines, pts, x, y, { color: seriesColor(s.key, i), width: 1.4, opacity: 0.85, dash: dash[i] });
+    }
+  });
+  drawLegend(fig.svg, items, box.left, top + plotH + 48);
+  return figureToSvg(fig);
+}
