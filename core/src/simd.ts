@@ -9,9 +9,9 @@
  * or its SIMD is missing (or the module fails to instantiate), every product stays in JavaScript.
  *
  * Memory: one linear memory, grown on demand and never shrunk; the operands of one call are copied in
- * (strided rows packed densely; a dense block is one memcpy), the kernel runs, C is copied back. Inside
- * withPinned, a batched product whose B is a block of the pinned weights reads it as packed panels made
- * once per pin (pnn), so the time loop copies only the activations. Nothing is allocated per call except
+ * (strided rows packed densely; a dense block is one memcpy), the kernel runs, C is copied back. Batched
+ * NT and NN products read B as packed 4-column panels (pnn); inside withPinned, those of a block of the
+ * pinned weights are made once per pin, so the time loop copies only the activations. Nothing is allocated per call except
  * when the memory grows (a new Float64Array view over the new buffer).
  */
 import { WASM_BASE64 } from "./wasm/gemm.generated";
@@ -27,12 +27,14 @@ declare function atob(data: string): string;
 
 interface WasmMemory { buffer: ArrayBuffer; grow(pages: number): number }
 type Kernel = (c: number, ldc: number, a: number, lda: number, b: number, ldb: number, M: number, N: number, K: number, work?: number) => void;
+type TailKernel = (c: number, ldc: number, a: number, lda: number, b: number, ldb: number, M: number, n0: number, N: number, K: number) => void;
 type RowKernel = (y: number, w: number, ldw: number, x: number, N: number, K: number, fromY: number) => void;
 type Cgs2Kernel = (x: number, ld: number, rows: number, cols: number, qt: number, r: number, out: number) => void;
 interface GemmModule {
-  memory: WasmMemory; heapBase(): number; nn: Kernel; tn: Kernel; mv: RowKernel; cgs2: Cgs2Kernel;
+  memory: WasmMemory; heapBase(): number; tn: Kernel; mv: RowKernel; cgs2: Cgs2Kernel;
   packT(w: number, b: number, ldb: number, N4: number, K: number): void;
-  ntTail(c: number, ldc: number, a: number, lda: number, b: number, ldb: number, M: number, n0: number, N: number, K: number): void;
+  pack(w: number, b: number, ldb: number, N4: number, K: number): void;
+  ntTail: TailKernel; nnTail: TailKernel;
   pnn(c: number, ldc: number, a: number, lda: number, p: number, M: number, N: number, K: number, fromC: number): void;
   colDots(yi: number, yj: number, n: number, out: number): void;
   colRotate(yi: number, yj: number, n: number, a: number, tau: number, si: number, sj: number): void;
@@ -223,10 +225,11 @@ export function simdGemmNN(
 }
 
 /**
- * NT (B is N×K) or NN (B is K×N): B once (or read in place when pinned), then the rows of A and C in
- * chunks, copied in as they are, multiplied and copied back. NT packs the first N4 = N - N % 4 columns
- * of Bᵀ as pnn's panels once per call (packT, in the module) and sums the last N % 4 columns one entry
- * at a time (ntTail), both in gemmNT's order; NN packs one K×4 strip of B at a time in its kernel.
+ * NT (B is N×K) or NN (B is K×N) through pnn: the first N4 = N - N % 4 columns of the K×N operand P
+ * (Bᵀ for NT, B for NN) as packed panels, then the rows of A and C in chunks, copied in as they are,
+ * multiplied and copied back; the last N % 4 columns are summed one entry at a time (ntTail, nnTail),
+ * in the same order. A block of the pinned weights has its panels made once per pin (pinnedPanels);
+ * any other B is copied in and packed for this call (packT, pack).
  */
 function byRowChunks(
   nt: boolean,
@@ -236,82 +239,52 @@ function byRowChunks(
   M: number, N: number, K: number,
 ): boolean {
   if (wanted !== "wasm" || load() === null) return false;
-  if (B === pinX && (N & 3) === 0) {
-    const panels = pinnedPanels(nt, B, bOff, ldb, N, K);
-    if (panels >= 0 && byPanels(nt, C, cOff, ldc, A, aOff, lda, panels, M, N, K)) return true;
-  }
-  const bRows = nt ? N : K, bCols = nt ? K : N;
-  const mc = Math.min(M, chunkRows(K + N));
-  const at = pinned(B, bOff, ldb, bRows, bCols);
-  const nb = at < 0 ? bRows * bCols + ((bRows * bCols) & 1) : 0;
   const N4 = N & ~3;
-  const work = nt ? N4 * K : 4 * K; // NT: every panel of Bᵀ; NN: one K×4 strip of B at a time
-  const na = mc * K + ((mc * K) & 1);
+  let panels = B === pinX && N4 > 0 ? pinnedPanels(nt, bOff, ldb, N4, K) : -1;
+  const bRows = nt ? N : K, bCols = nt ? K : N;
+  const at = pinned(B, bOff, ldb, bRows, bCols);
+  // B itself is needed for packing (no cached panels) and for the tail columns
+  const nb = at < 0 && (panels < 0 || N4 < N) ? bRows * bCols + ((bRows * bCols) & 1) : 0;
+  const work = panels < 0 ? N4 * K : 0;
+  const mc = Math.min(M, chunkRows(K + N));
+  const na = mc * K + ((mc * K) & 1); // C's rows start 16-byte aligned
   if (!reserve(nb + work + na + mc * N)) return false;
-  const pb = at < 0 ? scratch : at, ld = at < 0 ? bCols : ldb, pw = scratch + nb, pa = pw + work, pc = pa + na;
-  if (at < 0) copyIn(pb, B, bOff, ldb, bRows, bCols);
-  if (nt && N4 > 0) mod!.packT(pw * 8, pb * 8, ld, N4, K);
+  const pb = at < 0 ? scratch : at, ld = at < 0 ? bCols : ldb, pa = scratch + nb + work, pc = pa + na;
+  if (nb > 0) copyIn(pb, B, bOff, ldb, bRows, bCols);
+  if (panels < 0 && N4 > 0) {
+    panels = scratch + nb;
+    if (nt) mod!.packT(panels * 8, pb * 8, ld, N4, K);
+    else mod!.pack(panels * 8, pb * 8, ld, N4, K);
+  }
   for (let m0 = 0; m0 < M; m0 += mc) {
     const rows = Math.min(mc, M - m0);
     copyIn(pa, A, aOff + m0 * lda, lda, rows, K);
     copyIn(pc, C, cOff + m0 * ldc, ldc, rows, N);
-    if (!nt) mod!.nn(pc * 8, N, pa * 8, K, pb * 8, ld, rows, N, K, pw * 8);
-    else {
-      if (N4 > 0) mod!.pnn(pc * 8, N, pa * 8, K, pw * 8, rows, N4, K, 2);
-      if (N4 < N) mod!.ntTail(pc * 8, N, pa * 8, K, pb * 8, ld, rows, N4, N, K);
-    }
+    if (N4 > 0) mod!.pnn(pc * 8, N, pa * 8, K, panels * 8, rows, N4, K, nt ? 2 : 1);
+    if (N4 < N) (nt ? mod!.ntTail : mod!.nnTail)(pc * 8, N, pa * 8, K, pb * 8, ld, rows, N4, N, K);
     copyOut(C, cOff + m0 * ldc, ldc, pc, rows, N);
   }
   return true;
 }
 
 /**
- * Where the K×N operand of a product over the pinned array sits as pnn's packed panels (4 columns each,
- * K rows of 4 doubles), packed on first use: P = Bᵀ for NT (B is N×K at bOff, row stride ldb), P = B for
- * NN (B is K×N). -1 if the block is not inside the pinned array or the memory cannot grow.
+ * Where the first N4 columns of the K×N operand of a product over the pinned array sit as pnn's packed
+ * panels, packed on first use from the pinned copy: P = Bᵀ for NT (B is N×K at bOff, row stride ldb),
+ * P = B for NN (B is K×N). -1 if that block is not inside the pinned array or the memory cannot grow.
  */
-function pinnedPanels(nt: boolean, B: Float64Array, bOff: number, ldb: number, N: number, K: number): number {
-  const rows = nt ? N : K, cols = nt ? K : N, t = nt ? 1 : 0;
+function pinnedPanels(nt: boolean, bOff: number, ldb: number, N4: number, K: number): number {
+  const rows = nt ? N4 : K, cols = nt ? K : N4, t = nt ? 1 : 0;
   for (let i = 0; i < pinP.length; i += 6) {
     if (pinP[i] === bOff && pinP[i + 1] === ldb && pinP[i + 2] === rows && pinP[i + 3] === cols && pinP[i + 4] === t) return pinP[i + 5];
   }
-  if (pinned(B, bOff, ldb, rows, cols) < 0 || !reserve(N * K)) return -1;
-  const at = scratch, h = heap;
-  // panel j, row k, lane i  <-  P[k, 4j + i]
-  for (let j = 0; j < N; j += 4) {
-    const d = at + j * K;
-    for (let k = 0; k < K; k++) {
-      for (let i = 0; i < 4; i++) h[d + 4 * k + i] = nt ? B[bOff + (j + i) * ldb + k] : B[bOff + k * ldb + j + i];
-    }
-  }
-  scratch += N * K; // N is a multiple of 4, so scratch stays 16-byte aligned
+  const src = pinned(pinX!, bOff, ldb, rows, cols);
+  if (src < 0 || !reserve(N4 * K)) return -1;
+  const at = scratch;
+  if (nt) mod!.packT(at * 8, src * 8, ldb, N4, K);
+  else mod!.pack(at * 8, src * 8, ldb, N4, K);
+  scratch += N4 * K; // N4 is a multiple of 4, so scratch stays 16-byte aligned
   pinP.push(bOff, ldb, rows, cols, t, at);
   return at;
-}
-
-/**
- * byRowChunks with B read as packed panels (pinnedPanels): A's rows are copied in as they are (no
- * transpose), and nothing of B is copied per call. NT: each entry's sum runs from 0 and is added to C
- * once (gemmNT's order); NN: C is summed onto one k at a time (gemmNN's).
- */
-function byPanels(
-  nt: boolean,
-  C: Float64Array, cOff: number, ldc: number,
-  A: Float64Array, aOff: number, lda: number,
-  panels: number, M: number, N: number, K: number,
-): boolean {
-  const mc = Math.min(M, chunkRows(K + N));
-  const na = mc * K + ((mc * K) & 1); // C's rows start 16-byte aligned
-  if (!reserve(na + mc * N)) return false;
-  const pa = scratch, pc = pa + na;
-  for (let m0 = 0; m0 < M; m0 += mc) {
-    const rows = Math.min(mc, M - m0);
-    copyIn(pa, A, aOff + m0 * lda, lda, rows, K);
-    copyIn(pc, C, cOff + m0 * ldc, ldc, rows, N);
-    mod!.pnn(pc * 8, N, pa * 8, K, panels * 8, rows, N, K, nt ? 2 : 1);
-    copyOut(C, cOff + m0 * ldc, ldc, pc, rows, N);
-  }
-  return true;
 }
 
 /**

@@ -68,21 +68,18 @@ export function ntTail(c: usize, ldc: i32, a: usize, lda: i32, b: usize, ldb: i3
 }
 
 /**
- * C[m, n] += Σ_k A[m, k]·B[k, n]   (C += A·B; A is M×K, B is K×N): gemmNN. Each entry starts from C
- * and adds the products for k = 0, 1, …, K-1 one at a time. Lanes run over n (contiguous in B and C).
- * Tiles of 4 rows × 4 columns; n strips outer: each K×4 strip of B is packed into w (K·4 doubles of
- * work space) once and streamed by every row tile.
+ * Packs B[0..K, 0..N4) (B is K×N at row stride ldb, N4 a multiple of 4) as pnn's panels at w: panel j is
+ * the K×4 strip of columns 4j..4j+3 (packStrip), so pnn (fromC = 1) computes gemmNN's C += A·B.
  */
-export function nn(c: usize, ldc: i32, a: usize, lda: i32, b: usize, ldb: i32, M: i32, N: i32, K: i32, w: usize): void {
-  const M4 = M & ~3;
-  const N4 = N & ~3;
-  for (let n = 0; n < N4; n += 4) {
-    packStrip(w, b, ldb, n, K);
-    for (let m = 0; m < M4; m += 4) tile4x4(c, ldc, m, n, a, lda, w, K, 1);
-    for (let m = M4; m < M; m++) tile1x4(c, ldc, m, n, a, lda, w, K, 1);
-  }
+export function pack(w: usize, b: usize, ldb: i32, N4: i32, K: i32): void {
+  const panel = <usize>K << 5; // bytes of one K×4 strip
+  for (let n = 0; n < N4; n += 4) packStrip(w + <usize>(n >> 2) * panel, b, ldb, n, K);
+}
+
+/** Columns n0..N-1 of gemmNN's C += A·B (A M×K, B K×N): each entry from C, k ascending, one scalar sum: the columns pnn's 4-wide panels leave. */
+export function nnTail(c: usize, ldc: i32, a: usize, lda: i32, b: usize, ldb: i32, M: i32, n0: i32, N: i32, K: i32): void {
   for (let m = 0; m < M; m++) {
-    for (let n = N4; n < N; n++) {
+    for (let n = n0; n < N; n++) {
       const p = at(c, m, ldc, n);
       let s = load<f64>(p);
       for (let k = 0; k < K; k++) s += load<f64>(at(a, m, lda, k)) * load<f64>(at(b, k, ldb, n));
@@ -158,7 +155,7 @@ export function tn(c: usize, ldc: i32, a: usize, lda: i32, b: usize, ldb: i32, M
   const M4 = M & ~3;
   const N4 = N & ~3;
   const panel = <usize>K << 5; // bytes of one K×4 strip
-  for (let n = 0; n < N4; n += 4) packStrip(w + <usize>(n >> 2) * panel, b, ldb, n, K);
+  pack(w, b, ldb, N4, K);
   const wa = w + <usize>(N4 >> 2) * panel;
   for (let m = 0; m < M4; m += 4) {
     packStrip(wa, a, lda, m, K);
