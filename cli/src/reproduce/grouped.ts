@@ -37,7 +37,7 @@ function median(xs: number[]): number | null {
 /** Groups the finished runs by grid point, in plan order. */
 export function groupRuns(ctx: ReproduceContext): RunGroup[] {
   const { collected } = ctx;
-  const curves = (collected.curves as { runs: { id: string; step: number[]; loss: (number | null)[] }[] }).runs;
+  const curves = collected.curves.runs;
   const groups = new Map<string, RunGroup>();
   for (const row of collected.summary.runs) {
     const label = Object.entries(row.point).map(([k, v]) => `${k}=${String(v)}`).join(" ");

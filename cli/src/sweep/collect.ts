@@ -4,7 +4,8 @@
  *   DIR/summary.csv      the same rows as a table;
  *   DIR/success-rate.json  the fraction of seeds solved against T, one series per combination of the
  *                        other grid keys (for example one per cell): the data of Pascanu et al.'s Fig. 7;
- *   DIR/curves.json      each run's loss curve, as bucket means (at most CURVE_POINTS points);
+ *   DIR/curves.json      each run's loss curve, as bucket means (at most CURVE_POINTS points), and its
+ *                        task's baseline loss;
  *   DIR/loss-curves.svg/.png  those curves divided by the task's baseline, one colour per grid point.
  * All of them are functions of the plan and the run files only (no times, no paths), so a sweep run
  * locally and the same sweep run as an array job give the same bytes.
@@ -14,7 +15,7 @@ import { lossCurvesFigure, type LossCurvesData } from "../figures/loss-curves";
 import { svgToPng } from "../figures/png";
 import { join } from "node:path";
 import { writeFileAtomic } from "../files";
-import { DEFAULT_WINDOW, describeRun, type Grid, type Plan, type SuccessSpec } from "./grid";
+import { DEFAULT_WINDOW, describePoint, describeRun, type Grid, type Plan, type SuccessSpec } from "./grid";
 import { readResult, type RunResult } from "./run";
 
 /** One row of the summary. */
@@ -120,7 +121,14 @@ function median(xs: number[]): number | null {
 }
 
 /** The summary rows, success rates and curves of a plan, from the run files in `dir`. */
-export function collect(dir: string, plan: Plan): { summary: Summary; successRate: SuccessRate; curves: unknown; results: (RunResult | null)[] } {
+/** One run's entry in curves.json: its loss curve as bucket means, and its task's baseline loss. */
+export interface CurveRun {
+  index: number; id: string; label: string; point: Record<string, unknown>; seed: number;
+  baseline: number; step: number[]; loss: (number | null)[];
+}
+export interface Curves { format: "rnnlab-sweep-curves"; version: 1; runs: CurveRun[] }
+
+export function collect(dir: string, plan: Plan): { summary: Summary; successRate: SuccessRate; curves: Curves; results: (RunResult | null)[] } {
   const { grid } = plan;
   const results = plan.runs.map((r) => readResult(dir, r));
   const rows: SummaryRow[] = [];
@@ -163,11 +171,11 @@ export function collect(dir: string, plan: Plan): { summary: Summary; successRat
       }),
     })),
   };
-  const curves = {
+  const curves: Curves = {
     format: "rnnlab-sweep-curves", version: 1,
     runs: plan.runs.flatMap((run, i) => {
       const res = results[i];
-      return res ? [{ index: run.index, id: run.id, label: describeRun(run.point, run.seed), point: run.point, seed: run.seed, ...decimate(res.losses) }] : [];
+      return res ? [{ index: run.index, id: run.id, label: describeRun(run.point, run.seed), point: run.point, seed: run.seed, baseline: res.task.baseline, ...decimate(res.losses) }] : [];
     }),
   };
   return { summary, successRate, curves, results };
@@ -212,9 +220,9 @@ export function writeCollected(dir: string, plan: Plan): ReturnType<typeof colle
     writeFileAtomic(join(dir, "success-rate.svg"), svg);
     writeFileAtomic(join(dir, "success-rate.png"), svgToPng(svg));
   }
-  const curves = lossCurvesData(plan, c.results);
-  if (curves.series.length) {
-    const svg = lossCurvesFigure(curves);
+  const lc = lossCurvesData(c.curves, plan.grid.description);
+  if (lc.series.length) {
+    const svg = lossCurvesFigure(lc);
     writeFileAtomic(join(dir, "loss-curves.svg"), svg);
     writeFileAtomic(join(dir, "loss-curves.png"), svgToPng(svg));
   }
@@ -222,26 +230,24 @@ export function writeCollected(dir: string, plan: Plan): ReturnType<typeof colle
 }
 
 /**
- * The loss-curves figure's data: each finished run's curve (bucket means, as in curves.json) divided
- * by its task's baseline, grouped by grid point (seeds together) in the plan's order.
+ * The loss-curves figure's data: curves.json's runs divided by their task's baseline, grouped by grid
+ * point (seeds together) in the plan's order.
  */
-export function lossCurvesData(plan: Plan, results: (RunResult | null)[]): LossCurvesData {
+export function lossCurvesData(curves: Curves, description: string | null): LossCurvesData {
   const series: LossCurvesData["series"] = [];
-  const byKey = new Map<string, LossCurvesData["series"][number]>();
-  plan.runs.forEach((run, i) => {
-    const res = results[i];
-    if (!res || !(res.task.baseline > 0)) return;
-    const label = Object.entries(run.point).map(([k, v]) => `${k}=${String(v)}`).join(" ") || res.task.name;
-    let s = byKey.get(label);
+  const byLabel = new Map<string, LossCurvesData["series"][number]>();
+  for (const r of curves.runs) {
+    if (!(r.baseline > 0)) continue;
+    const label = describePoint(r.point) || "every run";
+    let s = byLabel.get(label);
     if (!s) {
-      s = { key: String(run.point.cell ?? label), label, runs: [] };
-      byKey.set(label, s);
+      s = { key: String(r.point.cell ?? label), label, runs: [] };
+      byLabel.set(label, s);
       series.push(s);
     }
-    const { step, loss } = decimate(res.losses);
-    s.runs.push({ seed: run.seed, step, ratio: loss.map((v) => (v === null ? null : v / res.task.baseline)) });
-  });
-  return { what: plan.grid.description ?? "sweep", series };
+    s.runs.push({ seed: r.seed, step: r.step, ratio: r.loss.map((v) => (v === null ? null : v / r.baseline)) });
+  }
+  return { what: description ?? "sweep", series };
 }
 
 /** A few lines for the terminal: success rate (or final loss) per series and T. */

@@ -146,9 +146,15 @@ export function runId(flags: RunFlags): string {
   return createHash("sha256").update("rnnlab-sweep-run/1\n" + canonicalJSON(keyed)).digest("hex").slice(0, 12);
 }
 
+/** "cell=lstm T=100" ("" for an empty point) */
+export function describePoint(point: Record<string, unknown>): string {
+  return Object.entries(point).map(([k, v]) => `${k}=${String(v)}`).join(" ");
+}
+
 /** "cell=lstm T=100 seed=2" */
 export function describeRun(point: Record<string, unknown>, seed: number): string {
-  return [...Object.entries(point).map(([k, v]) => `${k}=${String(v)}`), `seed=${seed}`].join(" ");
+  const p = describePoint(point);
+  return p ? `${p} seed=${seed}` : `seed=${seed}`;
 }
 
 /** Expands the grid into runs, each validated as `rnnlab train` would validate it. */
