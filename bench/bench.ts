@@ -4,6 +4,9 @@
 //   pytorch    nn.RNN/LSTM/GRU + autograd, float64, one thread, OpenBLAS (peers/torch_step.py)
 //   numpy      a hand-fused BPTT, float64, OpenBLAS, one thread (peers/numpy_step.py)
 //   tfjs-wasm  TF.js layers on the WebAssembly backend, float32 (peers/tfjs_step.ts)
+//   rnnlab-f32   rnnlab with its large products in float32 (RNNLAB_MATMUL=float32: f32x4 kernels,
+//                float32 sums added to float64 results; the rest float64), checked to F32_TOL
+//   pytorch-f32  the PyTorch peer in float32 (TORCH_DTYPE=float32), checked to F32_TOL
 //   rnnlab-js  (only when asked for) rnnlab with every product in JavaScript, to show what the
 //              WebAssembly SIMD kernels add: the same bits, so it is checked like the others
 // Every peer reads the same weights and inputs from one case directory. Before a time is reported,
@@ -28,8 +31,9 @@ const PY = "/usr/bin/python3";
 const OPENBLAS = "/usr/lib/x86_64-linux-gnu/openblas-pthread";
 const F64_TOL = 1e-9;
 const TFJS_TOL = 1e-3;
-const PEERS = ["rnnlab", "pytorch", "numpy", "tfjs", "rnnlab-js"] as const;
-const DEFAULT_PEERS = ["rnnlab", "pytorch", "numpy", "tfjs"];
+const F32_TOL = 1e-4;
+const PEERS = ["rnnlab", "pytorch", "numpy", "tfjs", "rnnlab-f32", "pytorch-f32", "rnnlab-js"] as const;
+const DEFAULT_PEERS = ["rnnlab", "pytorch", "numpy", "tfjs", "rnnlab-f32", "pytorch-f32"];
 type Peer = (typeof PEERS)[number];
 
 function opt(name: string, def: string): string {
@@ -66,10 +70,12 @@ function run(peer: Peer, dir: string, c: BenchCase): Result {
   const a = [dir, String(b), String(lo), String(hi)];
   const env: NodeJS.ProcessEnv = { ...process.env, OPENBLAS_NUM_THREADS: "1", OMP_NUM_THREADS: "1", MKL_NUM_THREADS: "1" };
   if (peer === "rnnlab-js") env.RNNLAB_GEMM = "js";
-  const cmd = peer === "rnnlab" || peer === "rnnlab-js" ? [TSX, join(HERE, "run-rnnlab.ts"), ...a]
+  if (peer === "rnnlab-f32") env.RNNLAB_MATMUL = "float32";
+  if (peer === "pytorch-f32") env.TORCH_DTYPE = "float32";
+  const cmd = peer.startsWith("rnnlab") ? [TSX, join(HERE, "run-rnnlab.ts"), ...a]
     : peer === "tfjs" ? [TSX, join(HERE, "peers", "tfjs_step.ts"), ...a]
-    : [PY, join(HERE, "peers", peer === "pytorch" ? "torch_step.py" : "numpy_step.py"), ...a];
-  if (peer === "pytorch" || peer === "numpy") env.LD_LIBRARY_PATH = [OPENBLAS, process.env.LD_LIBRARY_PATH].filter(Boolean).join(":");
+    : [PY, join(HERE, "peers", peer.startsWith("pytorch") ? "torch_step.py" : "numpy_step.py"), ...a];
+  if (peer.startsWith("pytorch") || peer === "numpy") env.LD_LIBRARY_PATH = [OPENBLAS, process.env.LD_LIBRARY_PATH].filter(Boolean).join(":");
   const r = spawnSync(cmd[0], cmd.slice(1), { env, encoding: "utf8", maxBuffer: 1 << 24 });
   const line = r.stdout.trim().split("\n").filter((l) => l.startsWith("{")).pop();
   if (r.status !== 0 || !line) {
@@ -121,6 +127,7 @@ try {
         const r = res[p]!;
         if (!r.error && ref) {
           let want = ref, tol = F64_TOL, norm = r.gradNorm;
+          if (p === "rnnlab-f32" || p === "pytorch-f32") tol = F32_TOL;
           if (p === "tfjs") {
             tol = TFJS_TOL;
             const ours = res.rnnlab;
@@ -131,8 +138,9 @@ try {
           r.check = { against: want.by, lossRelErr: rel(r.loss, want.loss), gradNormRelErr: rel(norm, want.gradNorm), tol };
           r.verified = rel(r.loss, want.loss) <= tol && rel(norm, want.gradNorm) <= tol;
         } else r.verified = false;
-        if (p === "rnnlab-js") r.peer = "rnnlab-js";
+        if (p === "rnnlab-js" || p === "rnnlab-f32") r.peer = p;
         if (p !== "rnnlab" && res.rnnlab && r.verified) r.rnnlabSpeedup = ratio(r.median, res.rnnlab.median);
+        if ((p === "tfjs" || p === "pytorch-f32") && res["rnnlab-f32"]?.verified && r.verified) r.rnnlabF32Speedup = ratio(r.median, res["rnnlab-f32"].median);
         console.log(JSON.stringify({ config: c.name, cell, H: c.H, I: c.I, T: c.T, B: c.B, ...r }));
         lines.push(JSON.stringify({ config: c.name, cell, ...r }));
       }
@@ -170,6 +178,18 @@ for (const { c, res } of rows) {
 const blas = rows.flatMap(({ res }) => Object.values(res)).find((r) => r?.blas)?.blas;
 md.push("");
 md.push(`BLAS loaded by the Python peers: ${blas ? blas.join(", ") : "(not run)"}. TF.js GRU is reset-before (checked against rnnlab's reset-before twin); the other GRUs are PyTorch's reset-after.`);
+if (peers.includes("rnnlab-f32")) {
+  md.push("");
+  md.push("rnnlab with its large products in float32 (`RNNLAB_MATMUL=float32`: f32x4 kernels, each sum in float32, added to float64 results; everything else float64), against the float32 peers and rnnlab's float64 run. Checked against PyTorch float64 to 1e-4 (TF.js to 1e-3):");
+  md.push("");
+  md.push("| config | cell | rnnlab f32 products | PyTorch f32 | × | TF.js wasm f32 | × | rnnlab f64 | f32 gain |");
+  md.push("|---|---|---|---|---|---|---|---|---|");
+  const f = (r: Result | undefined) => r as Result | undefined;
+  for (const { c, res } of rows) {
+    const ours = f(res["rnnlab-f32"]);
+    md.push(`| ${c.name} | ${c.cell} | ${t(ours)} | ${t(res["pytorch-f32"])} | ${sp(res["pytorch-f32"], ours, "median")} | ${t(res.tfjs)} | ${sp(res.tfjs, ours, "median")} | ${t(res.rnnlab)} | ${sp(res.rnnlab, ours, "median")} |`);
+  }
+}
 if (peers.includes("rnnlab-js")) {
   md.push("");
   md.push("rnnlab with every product in JavaScript (`RNNLAB_GEMM=js`) against the default (large products in WebAssembly SIMD); the same bits:");

@@ -2,11 +2,13 @@
 // gradient) on a case directory, timed in this process. Prints one JSON line.
 // Usage: tsx bench/run-rnnlab.ts <caseDir> [budgetMs] [minReps] [maxReps]
 // RNNLAB_GEMM=js keeps every product in JavaScript (the default puts large ones in WebAssembly SIMD).
-import { gemmBackend, lossAndGrads, maskLast, setGemmBackend, type LossSpec } from "../core/src/index";
+// RNNLAB_MATMUL=float32 takes the large products in float32 (setMatmulPrecision; the rest stays float64).
+import { gemmBackend, lossAndGrads, maskLast, matmulPrecision, setGemmBackend, setMatmulPrecision, type LossSpec } from "../core/src/index";
 import { flatGradNorm, resetBeforeTwin, stats, timeSteps, torchGradNorm } from "./cases";
 import { readCase } from "./case-io";
 
 if (process.env.RNNLAB_GEMM) setGemmBackend(process.env.RNNLAB_GEMM as "js" | "wasm");
+if (process.env.RNNLAB_MATMUL) setMatmulPrecision(process.env.RNNLAB_MATMUL as "float64" | "float32");
 const [dir, budget = "3000", minReps = "3", maxReps = "30"] = process.argv.slice(2);
 const { c, model, x, y } = readCase(dir);
 const { T, B } = c;
@@ -20,7 +22,7 @@ let ws = lossAndGrads(null, model, batch, spec);
 const { times, cpuTimes, warmupMs } = timeSteps(() => { ws = lossAndGrads(ws, model, batch, spec); }, Number(budget), Number(minReps), Number(maxReps));
 const mem1 = process.memoryUsage();
 const out: Record<string, unknown> = {
-  peer: "rnnlab", dtype: "float64", gemm: gemmBackend(), case: `${c.name}-${c.cell}`, ...stats(times), cpuMedian: stats(cpuTimes).median, reps: times.length, warmupMs,
+  peer: "rnnlab", dtype: matmulPrecision() === "float32" ? "float64, float32 products" : "float64", gemm: gemmBackend(), case: `${c.name}-${c.cell}`, ...stats(times), cpuMedian: stats(cpuTimes).median, reps: times.length, warmupMs,
   loss: ws.loss, gradNorm: torchGradNorm(model, ws.grads.dparams), flatGradNorm: flatGradNorm(ws.grads.dparams),
   // the workspace (tape, gradients, readout buffers) is what one step keeps; typed arrays count as arrayBuffers
   stepMB: (mem1.arrayBuffers - mem0.arrayBuffers) / 2 ** 20,

@@ -5,7 +5,7 @@ export * from "./params";
 export * from "./rng";
 export * from "./activations";
 export * from "./linalg";
-export { gemmBackend, setGemmBackend, wasmMemoryBytes, type GemmBackend } from "./simd";
+export { gemmBackend, matmulPrecision, setGemmBackend, setMatmulPrecision, wasmMemoryBytes, type GemmBackend, type MatmulPrecision } from "./simd";
 export * from "./loss-spec";
 export * from "./tape";
 export * from "./ledger";

@@ -4,7 +4,7 @@
  * Leading dimensions (ld*) are row strides, so a kernel can act on a block of a larger matrix.
  * None of them allocates.
  */
-import { simdGemmNN, simdGemmNT, simdGemmTN, simdOrthonormalizeRowsCgs2 } from "./simd";
+import { matmulPrecision, simdGemmNN, simdGemmNN32, simdGemmNT, simdGemmNT32, simdGemmTN, simdGemmTN32, simdOrthonormalizeRowsCgs2 } from "./simd";
 
 /** C[m, n] += Σ_k A[m, k]·B[n, k]   (C += A·Bᵀ; A is M×K, B is N×K). Accumulates. */
 export function gemmNT(
@@ -65,6 +65,60 @@ export function gemmTN(
       if (a === 0) continue;
       const cr = cOff + m * ldc;
       for (let n = 0; n < N; n++) C[cr + n] += a * B[br + n];
+    }
+  }
+}
+
+// float32 products (setMatmulPrecision("float32")): the references of simd.ts's f32x4 kernels, and their
+// fallback where WebAssembly SIMD is missing. Each entry is ONE float32 sum started at +0, every step
+// rounded to float32 (Math.fround of a float64 product or sum of float32 values is the correctly rounded
+// float32 result), then added once to the float64 C: C[m, n] = C[m, n] + s.
+const f32 = Math.fround;
+
+/** C[m, n] += f32(Σ_k A[m, k]·B[n, k]), k ascending (C += A·Bᵀ with float32 sums). */
+export function gemmNT32(
+  C: Float64Array, cOff: number, ldc: number,
+  A: Float64Array, aOff: number, lda: number,
+  B: Float64Array, bOff: number, ldb: number,
+  M: number, N: number, K: number,
+): void {
+  for (let m = 0; m < M; m++) {
+    for (let n = 0; n < N; n++) {
+      let s = 0;
+      for (let k = 0; k < K; k++) s = f32(s + f32(f32(A[aOff + m * lda + k]) * f32(B[bOff + n * ldb + k])));
+      C[cOff + m * ldc + n] += s;
+    }
+  }
+}
+
+/** C[m, n] += f32(Σ_k A[m, k]·B[k, n]), k ascending (C += A·B with float32 sums). */
+export function gemmNN32(
+  C: Float64Array, cOff: number, ldc: number,
+  A: Float64Array, aOff: number, lda: number,
+  B: Float64Array, bOff: number, ldb: number,
+  M: number, N: number, K: number,
+): void {
+  for (let m = 0; m < M; m++) {
+    for (let n = 0; n < N; n++) {
+      let s = 0;
+      for (let k = 0; k < K; k++) s = f32(s + f32(f32(A[aOff + m * lda + k]) * f32(B[bOff + k * ldb + n])));
+      C[cOff + m * ldc + n] += s;
+    }
+  }
+}
+
+/** C[m, n] += f32(Σ_k A[k, m]·B[k, n]), k from K-1 down to 0 as in gemmTN (C += Aᵀ·B with float32 sums). */
+export function gemmTN32(
+  C: Float64Array, cOff: number, ldc: number,
+  A: Float64Array, aOff: number, lda: number,
+  B: Float64Array, bOff: number, ldb: number,
+  M: number, N: number, K: number,
+): void {
+  for (let m = 0; m < M; m++) {
+    for (let n = 0; n < N; n++) {
+      let s = 0;
+      for (let k = K - 1; k >= 0; k--) s = f32(s + f32(f32(A[aOff + k * lda + m]) * f32(B[bOff + k * ldb + n])));
+      C[cOff + m * ldc + n] += s;
     }
   }
 }
@@ -168,7 +222,13 @@ export function gemmNTBlocked(
   B: Float64Array, bOff: number, ldb: number,
   M: number, N: number, K: number,
 ): void {
-  if (M >= 4 && N >= 4 && K >= 8 && M * N * K >= SIMD_MIN_WORK && simdGemmNT(C, cOff, ldc, A, aOff, lda, B, bOff, ldb, M, N, K)) return;
+  if (M >= 4 && N >= 4 && K >= 8 && M * N * K >= SIMD_MIN_WORK) {
+    if (matmulPrecision() === "float32") {
+      if (!simdGemmNT32(C, cOff, ldc, A, aOff, lda, B, bOff, ldb, M, N, K)) gemmNT32(C, cOff, ldc, A, aOff, lda, B, bOff, ldb, M, N, K);
+      return;
+    }
+    if (simdGemmNT(C, cOff, ldc, A, aOff, lda, B, bOff, ldb, M, N, K)) return;
+  }
   const M4 = M - (M % 4), N4 = N - (N % 4), N8 = N - (N % 8);
   for (let n = 0; n < N4; n += 4) {
     const b0 = bOff + n * ldb, b1 = b0 + ldb, b2 = b1 + ldb, b3 = b2 + ldb;
@@ -254,7 +314,13 @@ export function gemmNNBlocked(
   B: Float64Array, bOff: number, ldb: number,
   M: number, N: number, K: number,
 ): void {
-  if (M >= 4 && N >= 4 && K >= 8 && M * N * K >= SIMD_MIN_WORK && simdGemmNN(C, cOff, ldc, A, aOff, lda, B, bOff, ldb, M, N, K)) return;
+  if (M >= 4 && N >= 4 && K >= 8 && M * N * K >= SIMD_MIN_WORK) {
+    if (matmulPrecision() === "float32") {
+      if (!simdGemmNN32(C, cOff, ldc, A, aOff, lda, B, bOff, ldb, M, N, K)) gemmNN32(C, cOff, ldc, A, aOff, lda, B, bOff, ldb, M, N, K);
+      return;
+    }
+    if (simdGemmNN(C, cOff, ldc, A, aOff, lda, B, bOff, ldb, M, N, K)) return;
+  }
   const M4 = M - (M % 4), N4 = N - (N % 4), N8 = N - (N % 8);
   for (let m = 0; m < M4; m += 4) {
     const a0 = aOff + m * lda, a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda;
@@ -331,7 +397,13 @@ export function gemmTNBlocked(
   B: Float64Array, bOff: number, ldb: number,
   M: number, N: number, K: number,
 ): void {
-  if (M >= 4 && N >= 4 && M * N * K >= SIMD_MIN_WORK && simdGemmTN(C, cOff, ldc, A, aOff, lda, B, bOff, ldb, M, N, K)) return;
+  if (M >= 4 && N >= 4 && M * N * K >= SIMD_MIN_WORK) {
+    if (matmulPrecision() === "float32") {
+      if (!simdGemmTN32(C, cOff, ldc, A, aOff, lda, B, bOff, ldb, M, N, K)) gemmTN32(C, cOff, ldc, A, aOff, lda, B, bOff, ldb, M, N, K);
+      return;
+    }
+    if (simdGemmTN(C, cOff, ldc, A, aOff, lda, B, bOff, ldb, M, N, K)) return;
+  }
   const M4 = M - (M % 4), N4 = N - (N % 4);
   for (let hi = K; hi > 0; hi -= TN_CHUNK) {
     const lo = hi > TN_CHUNK ? hi - TN_CHUNK : 0;

@@ -36,17 +36,26 @@ interface GemmModule {
   pack(w: number, b: number, ldb: number, N4: number, K: number): void;
   ntTail: TailKernel; nnTail: TailKernel;
   pnn(c: number, ldc: number, a: number, lda: number, p: number, M: number, N: number, K: number, fromC: number): void;
+  demote(dst: number, src: number, n: number): void;
+  packT32(w: number, b: number, ldb: number, N8: number, K: number): void;
+  pack32(w: number, b: number, ldb: number, N8: number, K: number): void;
+  pnn32(c: number, ldc: number, a: number, lda: number, p: number, M: number, N: number, K: number): void;
+  tail32(c: number, ldc: number, a: number, lda: number, b: number, ldb: number, M: number, n0: number, N: number, K: number, nt: number): void;
+  tn32(s: number, a: number, lda: number, b: number, ldb: number, M: number, N: number, K: number, w: number): void;
   colDots(yi: number, yj: number, n: number, out: number): void;
   colRotate(yi: number, yj: number, n: number, a: number, tau: number, si: number, sj: number): void;
   jacobiScan(y: number, n: number, order: number, ell: number, start: number, tol: number, out: number): number;
 }
 
 export type GemmBackend = "wasm" | "js";
+export type MatmulPrecision = "float64" | "float32";
 
 let mod: GemmModule | null = null;
 let tried = false;
 let wanted: GemmBackend = "wasm";
 let heap = new Float64Array(0);
+let heap32 = new Float32Array(0); // the same memory, as floats (float32 products' operands)
+let precision: MatmulPrecision = "float64";
 let base = 0; // first free element of heap
 // A pinned array (withPinned): its copy sits at heap[pinAt ..), and products whose B operand lies in it
 // read it there instead of copying it again. Scratch for the operands of one call starts at `scratch`.
@@ -73,6 +82,7 @@ function load(): GemmModule | null {
     base = mod.heapBase() / 8;
     scratch = base;
     heap = new Float64Array(mod.memory.buffer);
+    heap32 = new Float32Array(mod.memory.buffer);
   } catch {
     mod = null; // no WebAssembly SIMD here: validation of the module failed. JavaScript it is.
   }
@@ -91,6 +101,26 @@ export function setGemmBackend(backend: GemmBackend): void {
 /** The backend large products actually use now: "wasm" only if it was asked for and loads. */
 export function gemmBackend(): GemmBackend {
   return wanted === "wasm" && load() !== null ? "wasm" : "js";
+}
+
+/**
+ * The precision of the large matrix products (those linalg's blocked kernels hand to WebAssembly:
+ * at least SIMD_MIN_WORK multiply-adds), process-wide, as torch.set_float32_matmul_precision is:
+ *   "float64" (the default): every product in float64, the bits of the JavaScript references;
+ *   "float32": operands rounded to float32 and each sum taken in float32 (f32x4, twice the lanes, about
+ *     twice the speed), then added to the float64 result: linalg's gemmNT32/NN32/TN32, bit for bit,
+ *     which also run where WebAssembly SIMD is missing. Everything else (activations, the batch-1
+ *     matrix-vector products, the analyses' QR) stays float64. Gradients then agree with float64 to
+ *     about 1e-6 relative, not to the last bit: for speed in the batched regime, not for gradient checks.
+ */
+export function setMatmulPrecision(p: MatmulPrecision): void {
+  if (p !== "float64" && p !== "float32") throw new RangeError(`matmul precision must be "float64" or "float32", got ${String(p)}`);
+  precision = p;
+}
+
+/** The precision of large matrix products now (setMatmulPrecision). */
+export function matmulPrecision(): MatmulPrecision {
+  return precision;
 }
 
 /** Bytes of the WebAssembly module's linear memory now (0 before it loads): it grows on demand and never shrinks. */
@@ -151,6 +181,7 @@ function reserve(n: number): boolean {
     return false;
   }
   heap = new Float64Array(mod!.memory.buffer);
+  heap32 = new Float32Array(mod!.memory.buffer);
   return true;
 }
 
@@ -270,19 +301,25 @@ function byRowChunks(
 /**
  * Where the first N4 columns of the K×N operand of a product over the pinned array sit as pnn's packed
  * panels, packed on first use from the pinned copy: P = Bᵀ for NT (B is N×K at bOff, row stride ldb),
- * P = B for NN (B is K×N). -1 if that block is not inside the pinned array or the memory cannot grow.
+ * P = B for NN (B is K×N); with f32, pnn32's 8-column float32 panels (N4 then a multiple of 8). -1 if
+ * that block is not inside the pinned array or the memory cannot grow.
  */
-function pinnedPanels(nt: boolean, bOff: number, ldb: number, N4: number, K: number): number {
-  const rows = nt ? N4 : K, cols = nt ? K : N4, t = nt ? 1 : 0;
+function pinnedPanels(nt: boolean, bOff: number, ldb: number, N4: number, K: number, f32 = false): number {
+  const rows = nt ? N4 : K, cols = nt ? K : N4, t = (nt ? 1 : 0) + (f32 ? 2 : 0);
   for (let i = 0; i < pinP.length; i += 6) {
     if (pinP[i] === bOff && pinP[i + 1] === ldb && pinP[i + 2] === rows && pinP[i + 3] === cols && pinP[i + 4] === t) return pinP[i + 5];
   }
   const src = pinned(pinX!, bOff, ldb, rows, cols);
-  if (src < 0 || !reserve(N4 * K)) return -1;
+  // float32 panels (N4 a multiple of 8 then) take half the doubles
+  const size = f32 ? (N4 * K) / 2 : N4 * K;
+  if (src < 0 || !reserve(size)) return -1;
   const at = scratch;
-  if (nt) mod!.packT(at * 8, src * 8, ldb, N4, K);
+  if (f32) {
+    if (nt) mod!.packT32(at * 8, src * 8, ldb, N4, K);
+    else mod!.pack32(at * 8, src * 8, ldb, N4, K);
+  } else if (nt) mod!.packT(at * 8, src * 8, ldb, N4, K);
   else mod!.pack(at * 8, src * 8, ldb, N4, K);
-  scratch += N4 * K; // N4 is a multiple of 4, so scratch stays 16-byte aligned
+  scratch += even(size);
   pinP.push(bOff, ldb, rows, cols, t, at);
   return at;
 }
@@ -312,6 +349,107 @@ export function simdGemmTN(
     mod!.tn(pc * 8, N, pa * 8, M, pb * 8, N, M, N, rows, pw * 8);
   }
   copyOut(C, cOff, ldc, pc, M, N);
+  return true;
+}
+
+/** linalg's gemmNT32 (C += A·Bᵀ with float32 sums) in WebAssembly; false (nothing done) when not run. */
+export function simdGemmNT32(
+  C: Float64Array, cOff: number, ldc: number,
+  A: Float64Array, aOff: number, lda: number,
+  B: Float64Array, bOff: number, ldb: number,
+  M: number, N: number, K: number,
+): boolean {
+  return byRowChunks32(true, C, cOff, ldc, A, aOff, lda, B, bOff, ldb, M, N, K);
+}
+
+/** linalg's gemmNN32 (C += A·B with float32 sums) in WebAssembly; false when not run. */
+export function simdGemmNN32(
+  C: Float64Array, cOff: number, ldc: number,
+  A: Float64Array, aOff: number, lda: number,
+  B: Float64Array, bOff: number, ldb: number,
+  M: number, N: number, K: number,
+): boolean {
+  return byRowChunks32(false, C, cOff, ldc, A, aOff, lda, B, bOff, ldb, M, N, K);
+}
+
+/**
+ * byRowChunks in float32: the first N8 = N - N % 8 columns of the K×N operand P (Bᵀ or B) as pnn32's
+ * 8-column float32 panels (cached per pin for a block of the pinned weights, else packed for this call
+ * from a float64 copy), each chunk of A's rows copied in as float64 and rounded to float32 in the
+ * module (demote), C's rows copied in and out as float64 (pnn32 adds its float32 sums to them); the
+ * last N % 8 columns by tail32. Heap indices count doubles; a float32 area of n floats takes ⌈n/2⌉.
+ */
+function byRowChunks32(
+  nt: boolean,
+  C: Float64Array, cOff: number, ldc: number,
+  A: Float64Array, aOff: number, lda: number,
+  B: Float64Array, bOff: number, ldb: number,
+  M: number, N: number, K: number,
+): boolean {
+  if (wanted !== "wasm" || load() === null) return false;
+  const N8 = N & ~7;
+  let panels = B === pinX && N8 > 0 ? pinnedPanels(nt, bOff, ldb, N8, K, true) : -1;
+  const bRows = nt ? N : K, bCols = nt ? K : N;
+  const at = pinned(B, bOff, ldb, bRows, bCols);
+  const nb = at < 0 && (panels < 0 || N8 < N) ? even(bRows * bCols) : 0;
+  const work = panels < 0 ? (N8 * K) / 2 : 0; // N8 is a multiple of 8: a whole, even number of doubles
+  const mc = Math.min(M, chunkRows(K + N));
+  const na = even(mc * K), na32 = even(Math.ceil((mc * K) / 2));
+  if (!reserve(nb + work + na + na32 + mc * N)) return false;
+  const pb = at < 0 ? scratch : at, ld = at < 0 ? bCols : ldb;
+  const pa = scratch + nb + work, pa32 = pa + na, pc = pa32 + na32;
+  if (nb > 0) copyIn(pb, B, bOff, ldb, bRows, bCols);
+  if (panels < 0 && N8 > 0) {
+    panels = scratch + nb;
+    if (nt) mod!.packT32(panels * 8, pb * 8, ld, N8, K);
+    else mod!.pack32(panels * 8, pb * 8, ld, N8, K);
+  }
+  for (let m0 = 0; m0 < M; m0 += mc) {
+    const rows = Math.min(mc, M - m0);
+    copyIn(pa, A, aOff + m0 * lda, lda, rows, K);
+    mod!.demote(pa32 * 8, pa * 8, rows * K);
+    copyIn(pc, C, cOff + m0 * ldc, ldc, rows, N);
+    if (N8 > 0) mod!.pnn32(pc * 8, N, pa32 * 8, K, panels * 8, rows, N8, K);
+    if (N8 < N) mod!.tail32(pc * 8, N, pa32 * 8, K, pb * 8, ld, rows, N8, N, K, nt ? 1 : 0);
+    copyOut(C, cOff + m0 * ldc, ldc, pc, rows, N);
+  }
+  return true;
+}
+
+/** n rounded up to even (keeps the next area 16-byte aligned). */
+function even(n: number): number {
+  return n + (n & 1);
+}
+
+/**
+ * linalg's gemmTN32 (C += Aᵀ·B with float32 sums, rows k from the last) in WebAssembly: the float32
+ * sums S (M×N) stay in the module while the rows come in chunks, the last chunk first (tn32 takes each
+ * from its last row), then C += S here. False when not run.
+ */
+export function simdGemmTN32(
+  C: Float64Array, cOff: number, ldc: number,
+  A: Float64Array, aOff: number, lda: number,
+  B: Float64Array, bOff: number, ldb: number,
+  M: number, N: number, K: number,
+): boolean {
+  if (wanted !== "wasm" || load() === null) return false;
+  const kc = Math.min(K, chunkRows(M + N));
+  const ns = even(Math.ceil((M * N) / 2)), nw = even(Math.ceil((kc * ((N & ~7) + 4)) / 2));
+  if (!reserve(ns + even(kc * M) + even(kc * N) + nw)) return false;
+  const ps = scratch, pa = ps + ns, pb = pa + even(kc * M), pw = pb + even(kc * N);
+  const h32 = heap32, s0 = ps * 2;
+  h32.fill(0, s0, s0 + M * N);
+  for (let k1 = K; k1 > 0; k1 -= kc) {
+    const k0 = Math.max(0, k1 - kc);
+    const rows = k1 - k0;
+    copyIn(pa, A, aOff + k0 * lda, lda, rows, M);
+    copyIn(pb, B, bOff + k0 * ldb, ldb, rows, N);
+    mod!.tn32(ps * 8, pa * 8, M, pb * 8, N, M, N, rows, pw * 8);
+  }
+  for (let m = 0; m < M; m++) {
+    const c = cOff + m * ldc, s = s0 + m * N;
+    for (let n = 0; n < N; n++) C[c + n] += h32[s + n];
+  }
   return true;
 }
 

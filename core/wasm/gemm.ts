@@ -426,3 +426,192 @@ export function jacobiScan(y: usize, n: i32, order: usize, ell: usize, start: i3
   }
   return -1;
 }
+
+// ---------------------------------------------------------------------------------------------------
+// float32 products (simd.ts's setMatmulPrecision("float32")): operands rounded to float32, each sum
+// taken in float32 from 0 (f32x4 lanes over 4 different output entries, no fused multiply-add, so each
+// step rounds as JavaScript's Math.fround(s + Math.fround(a * b))), then added once to the float64 C.
+// Panels are 8 columns wide (8 f32x4 accumulators per 4×8 tile: the f64 tile's instruction count, twice
+// its flops). The JavaScript references are linalg.ts's gemmNT32, gemmNN32 and gemmTN32.
+
+@inline function at32(base: usize, row: i32, ld: i32, col: i32): usize {
+  return base + ((<usize>row * <usize>ld + <usize>col) << 2);
+}
+
+/** dst[i] = f32(src[i]) for i < n: float64 at src to float32 at dst (round to nearest even, as Math.fround). */
+export function demote(dst: usize, src: usize, n: i32): void {
+  const n4 = n & ~3;
+  for (let i = 0; i < n4; i += 4) {
+    const lo = f32x4.demote_f64x2_zero(v128.load(src + (<usize>i << 3)));
+    const hi = f32x4.demote_f64x2_zero(v128.load(src + (<usize>i << 3), 16));
+    v128.store(dst + (<usize>i << 2), f32x4.shuffle(lo, hi, 0, 1, 4, 5));
+  }
+  for (let i = n4; i < n; i++) store<f32>(dst + (<usize>i << 2), <f32>load<f64>(src + (<usize>i << 3)));
+}
+
+/**
+ * Packs the transpose of the float64 B[0..N8, 0..K) (N×K at row stride ldb, N8 a multiple of 8) as
+ * float32 panels at w: panel j is K rows of [B[8j, k], …, B[8j+7, k]], so pnn32 computes C += A·Bᵀ.
+ */
+export function packT32(w: usize, b: usize, ldb: i32, N8: i32, K: i32): void {
+  let pw = w;
+  for (let n = 0; n < N8; n += 8) {
+    const b0 = at(b, n, ldb, 0);
+    const row = <usize>ldb << 3;
+    for (let k = 0; k < K; k++) {
+      const p = b0 + (<usize>k << 3);
+      for (let j = 0; j < 8; j++) store<f32>(pw + (<usize>j << 2), <f32>load<f64>(p + <usize>j * row));
+      pw += 32;
+    }
+  }
+}
+
+/** Packs the float64 B[0..K, 0..N8) (K×N at row stride ldb) as float32 panels at w (panel j: columns 8j..8j+7), for pnn32's C += A·B. */
+export function pack32(w: usize, b: usize, ldb: i32, N8: i32, K: i32): void {
+  let pw = w;
+  const stride = <usize>ldb << 3;
+  for (let n = 0; n < N8; n += 8) {
+    let pb = at(b, 0, ldb, n);
+    for (let k = 0; k < K; k++) {
+      const l0 = f32x4.demote_f64x2_zero(v128.load(pb)), l1 = f32x4.demote_f64x2_zero(v128.load(pb, 16));
+      const l2 = f32x4.demote_f64x2_zero(v128.load(pb, 32)), l3 = f32x4.demote_f64x2_zero(v128.load(pb, 48));
+      v128.store(pw, f32x4.shuffle(l0, l1, 0, 1, 4, 5));
+      v128.store(pw, f32x4.shuffle(l2, l3, 0, 1, 4, 5), 16);
+      pb += stride;
+      pw += 32;
+    }
+  }
+}
+
+/** C[m, n..n+7] (float64) += the 8 float32 sums in lo (columns n..n+3) and hi (n+4..n+7). */
+@inline function addPromoted8(cp: usize, lo: v128, hi: v128): void {
+  v128.store(cp, f64x2.add(v128.load(cp), f64x2.promote_low_f32x4(lo)));
+  v128.store(cp, f64x2.add(v128.load(cp, 16), f64x2.promote_low_f32x4(f32x4.shuffle(lo, lo, 2, 3, 0, 1))), 16);
+  v128.store(cp, f64x2.add(v128.load(cp, 32), f64x2.promote_low_f32x4(hi)), 32);
+  v128.store(cp, f64x2.add(v128.load(cp, 48), f64x2.promote_low_f32x4(f32x4.shuffle(hi, hi, 2, 3, 0, 1))), 48);
+}
+
+/**
+ * C[m, n] += f32(Σ_k A[m, k]·P[k, n]) for the float32 A (M×K at row stride lda) and the float32 panels P
+ * of pack32 / packT32 (N a multiple of 8): each sum from 0, k ascending, in float32, then added once
+ * to the float64 C. Tiles of 4 rows × 8 columns, then single rows.
+ */
+export function pnn32(c: usize, ldc: i32, a: usize, lda: i32, p: usize, M: i32, N: i32, K: i32): void {
+  const M4 = M & ~3;
+  const panel = <usize>K << 5; // bytes of one K×8 float32 panel
+  for (let n = 0; n < N; n += 8) {
+    const pw = p + <usize>(n >> 3) * panel;
+    for (let m = 0; m < M4; m += 4) {
+      const z = f32x4.splat(0);
+      let s00 = z, s01 = z, s10 = z, s11 = z, s20 = z, s21 = z, s30 = z, s31 = z;
+      const a0 = at32(a, m, lda, 0), a1 = at32(a, m + 1, lda, 0), a2 = at32(a, m + 2, lda, 0), a3 = at32(a, m + 3, lda, 0);
+      let pb = pw;
+      for (let k = 0; k < K; k++) {
+        const y0 = v128.load(pb), y1 = v128.load(pb, 16);
+        const k4 = <usize>k << 2;
+        let x = f32x4.splat(load<f32>(a0 + k4));
+        s00 = f32x4.add(s00, f32x4.mul(x, y0)); s01 = f32x4.add(s01, f32x4.mul(x, y1));
+        x = f32x4.splat(load<f32>(a1 + k4));
+        s10 = f32x4.add(s10, f32x4.mul(x, y0)); s11 = f32x4.add(s11, f32x4.mul(x, y1));
+        x = f32x4.splat(load<f32>(a2 + k4));
+        s20 = f32x4.add(s20, f32x4.mul(x, y0)); s21 = f32x4.add(s21, f32x4.mul(x, y1));
+        x = f32x4.splat(load<f32>(a3 + k4));
+        s30 = f32x4.add(s30, f32x4.mul(x, y0)); s31 = f32x4.add(s31, f32x4.mul(x, y1));
+        pb += 32;
+      }
+      addPromoted8(at(c, m, ldc, n), s00, s01);
+      addPromoted8(at(c, m + 1, ldc, n), s10, s11);
+      addPromoted8(at(c, m + 2, ldc, n), s20, s21);
+      addPromoted8(at(c, m + 3, ldc, n), s30, s31);
+    }
+    for (let m = M4; m < M; m++) {
+      const z = f32x4.splat(0);
+      let s0 = z, s1 = z;
+      const a0 = at32(a, m, lda, 0);
+      let pb = pw;
+      for (let k = 0; k < K; k++) {
+        const x = f32x4.splat(load<f32>(a0 + (<usize>k << 2)));
+        s0 = f32x4.add(s0, f32x4.mul(x, v128.load(pb))); s1 = f32x4.add(s1, f32x4.mul(x, v128.load(pb, 16)));
+        pb += 32;
+      }
+      addPromoted8(at(c, m, ldc, n), s0, s1);
+    }
+  }
+}
+
+/**
+ * Columns n0..N-1 of pnn32's product, one float32 sum per entry (the columns its 8-wide panels leave):
+ * A float32 (M×K, row stride lda), B float64 read as float32: B[n, k] at row stride ldb for NT
+ * (nt = 1), B[k, n] for NN (nt = 0).
+ */
+export function tail32(c: usize, ldc: i32, a: usize, lda: i32, b: usize, ldb: i32, M: i32, n0: i32, N: i32, K: i32, nt: i32): void {
+  for (let m = 0; m < M; m++) {
+    for (let n = n0; n < N; n++) {
+      let s: f32 = 0;
+      for (let k = 0; k < K; k++) {
+        const bv = <f32>load<f64>(nt ? at(b, n, ldb, k) : at(b, k, ldb, n));
+        s += load<f32>(at32(a, m, lda, k)) * bv;
+      }
+      const p = at(c, m, ldc, n);
+      store<f64>(p, load<f64>(p) + <f64>s);
+    }
+  }
+}
+
+/**
+ * S[m, n] += Σ_k A[k, m]·B[k, n] in float32 (S float32 M×N, dense; A K×M and B K×N float64 at row
+ * strides lda, ldb, read as float32), rows k = K-1 … 0 one at a time: gemmTN32's sums, taken a chunk of
+ * rows at a time (simd.ts passes the chunks last first and adds S to the float64 C at the end).
+ * Work space w: K·(N8 + 4) floats: B's 8-column panels, then one 4-column strip of A.
+ */
+export function tn32(s: usize, a: usize, lda: i32, b: usize, ldb: i32, M: i32, N: i32, K: i32, w: usize): void {
+  const M4 = M & ~3, N8 = N & ~7;
+  const panel = <usize>K << 5;
+  pack32(w, b, ldb, N8, K);
+  const wa = w + <usize>(N8 >> 3) * panel;
+  const stride = <usize>lda << 3;
+  for (let m = 0; m < M4; m += 4) {
+    let pa = at(a, 0, lda, m), pw = wa;
+    for (let k = 0; k < K; k++) {
+      const l0 = f32x4.demote_f64x2_zero(v128.load(pa)), l1 = f32x4.demote_f64x2_zero(v128.load(pa, 16));
+      v128.store(pw, f32x4.shuffle(l0, l1, 0, 1, 4, 5));
+      pa += stride;
+      pw += 16;
+    }
+    for (let n = 0; n < N8; n += 8) {
+      const c0 = at32(s, m, N, n), c1 = at32(s, m + 1, N, n), c2 = at32(s, m + 2, N, n), c3 = at32(s, m + 3, N, n);
+      let s00 = v128.load(c0), s01 = v128.load(c0, 16);
+      let s10 = v128.load(c1), s11 = v128.load(c1, 16);
+      let s20 = v128.load(c2), s21 = v128.load(c2, 16);
+      let s30 = v128.load(c3), s31 = v128.load(c3, 16);
+      let qa = wa + (<usize>K << 4) - 16;
+      let pb = w + <usize>(n >> 3) * panel + panel - 32;
+      for (let k = K - 1; k >= 0; k--) {
+        const y0 = v128.load(pb), y1 = v128.load(pb, 16);
+        let x = f32x4.splat(load<f32>(qa));
+        s00 = f32x4.add(s00, f32x4.mul(x, y0)); s01 = f32x4.add(s01, f32x4.mul(x, y1));
+        x = f32x4.splat(load<f32>(qa, 4));
+        s10 = f32x4.add(s10, f32x4.mul(x, y0)); s11 = f32x4.add(s11, f32x4.mul(x, y1));
+        x = f32x4.splat(load<f32>(qa, 8));
+        s20 = f32x4.add(s20, f32x4.mul(x, y0)); s21 = f32x4.add(s21, f32x4.mul(x, y1));
+        x = f32x4.splat(load<f32>(qa, 12));
+        s30 = f32x4.add(s30, f32x4.mul(x, y0)); s31 = f32x4.add(s31, f32x4.mul(x, y1));
+        qa -= 16;
+        pb -= 32;
+      }
+      v128.store(c0, s00); v128.store(c0, s01, 16);
+      v128.store(c1, s10); v128.store(c1, s11, 16);
+      v128.store(c2, s20); v128.store(c2, s21, 16);
+      v128.store(c3, s30); v128.store(c3, s31, 16);
+    }
+  }
+  for (let m = 0; m < M; m++) {
+    const n0 = m < M4 ? N8 : 0;
+    for (let n = n0; n < N; n++) {
+      const p = at32(s, m, N, n);
+      let t = load<f32>(p);
+      for (let k = K - 1; k >= 0; k--) t += <f32>load<f64>(at(a, k, lda, m)) * <f32>load<f64>(at(b, k, ldb, n));
+      store<f32>(p, t);
+    }
+  }
+}
