@@ -386,7 +386,8 @@ export function gemmNNBlocked(
  * C[m, n] += Σ_k A[k, m]·B[k, n]   (C += Aᵀ·B), register-blocked. Accumulates. The same sums as the
  * naive `gemmTN` (the reference) in the same order, rows k from the LAST to the first, each entry
  * starting from C: bit-identical (up to the sign of a zero, as for gemmNNBlocked), so checkpointed and
- * truncated BPTT stay bit-identical to full BPTT with this kernel too.
+ * truncated BPTT stay bit-identical to full BPTT with this kernel too. (Not with float32 products: each
+ * call adds its own float32 sum to C, so rows split across calls round differently.)
  * The k rows are taken in chunks of TN_CHUNK (the last chunk first, each chunk from its last row): a
  * chunk of A and B stays in cache while every 4×4 tile of C (held in registers) passes over it, so a
  * long sum over time rows (K = T·B, up to 10⁵ and more) does not stream A and B once per tile.

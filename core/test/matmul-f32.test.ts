@@ -5,14 +5,14 @@
 // products it reaches, and what it does to a training step's gradients.
 import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
-import { gemmNN32, gemmNNBlocked, gemmNT32, gemmNTBlocked, gemmTN32, gemmTNBlocked } from "../src/linalg";
-import { matmulPrecision, pinnedPanelBlocks, setGemmBackend, setMatmulPrecision, simdGemmNN32, simdGemmNT32, simdGemmTN32, withPinned } from "../src/simd";
+import { gemmNN, gemmNN32, gemmNNBlocked, gemmNT, gemmNT32, gemmNTBlocked, gemmTN32, gemmTNBlocked } from "../src/linalg";
+import { matmulPrecision, pinnedPanelBlocks, setGemmBackend, setMatmulPrecision, simdGemmNN32, simdGemmNT32, simdGemmTN32, wasmMemoryBytes, withPinned } from "../src/simd";
 import { makeConfig } from "../src/model";
 import { initModel } from "../src/init";
 import { lossAndGrads } from "../src/bptt";
 import { maskLast } from "../src/loss-spec";
 import { Rng } from "../src/rng";
-import { data, type GemmKind, type GemmShape } from "./support/kernel-data";
+import { data, firstDiff, type GemmKind, type GemmShape } from "./support/kernel-data";
 
 afterEach(() => { setGemmBackend("wasm"); setMatmulPrecision("float64"); });
 
@@ -62,6 +62,18 @@ describe("float32 product kernels (f32x4) against their JavaScript references", 
     expect(C[0]).toBe(0.25 + Math.fround(1 / 3));
   });
 
+  it("give the reference's bits when the call itself grows the memory (heap and heap32 replaced mid-call)", () => {
+    // first here in the file, while the memory is small; sized from it anyway, so the growth is real
+    for (const [kind, ref, simd] of KERNELS) {
+      run(kind, ref, simd, { M: 4, N: 8, K: 8, aOff: 0, bOff: 0, cOff: 0, padA: 0, padB: 0, padC: 0, seed: 1 }); // loads the module
+      const before = wasmMemoryBytes();
+      const s = Math.ceil(Math.sqrt(before / 4)) + 9; // TN: its float32 sums (s² floats) alone; NT, NN: B's copy (s² doubles)
+      const dims = kind === "TN" ? { M: s, N: s + 3, K: 3 } : { M: 5, N: s + 3, K: s };
+      expect(run(kind, ref, simd, { ...dims, aOff: 1, bOff: 2, cOff: 3, padA: 1, padB: 0, padC: 2, seed: 9 })).toBe(-1);
+      expect(wasmMemoryBytes()).toBeGreaterThan(before);
+    }
+  });
+
   for (const [kind, ref, simd] of KERNELS) {
     it(`${kind}: bit for bit (Object.is) on random shapes, offsets and strides, every row and column tail`, () => {
       fc.assert(fc.property(shape, (s) => run(kind, ref, simd, s) === -1), { seed: 20261128, numRuns: 150 });
@@ -81,6 +93,20 @@ describe("float32 product kernels (f32x4) against their JavaScript references", 
       }
       // C entries of -0 with all-zero products: -0 + (+0) is +0 in both
       expect(run(kind, ref, simd, { M: 5, N: 9, K: 8, aOff: 0, bOff: 0, cOff: 0, padA: 0, padB: 0, padC: 0, seed: 1 }, (A, _B, C) => { A.fill(0); C.fill(-0); })).toBe(-1);
+    });
+
+    it(`${kind}: each sum starts at +0: every product -0 and C = -0 give C = +0 (a sum started at -0 would leave -0)`, () => {
+      const zeros = (n: number) => new Float64Array(n);
+      for (const [M, N, K] of [[9, 19, 13], [4, 8, 1], [3, 5, 2]]) {
+        const lda = kind === "TN" ? M : K, ldb = kind === "NT" ? K : N;
+        for (const [a, b] of [[0, -1.5], [-0, 2]]) {
+          const A = zeros(M * K).fill(a), B = zeros(N * K).fill(b);
+          const want = zeros(M * N).fill(-0), got = want.slice();
+          ref(want, 0, N, A, 0, lda, B, 0, ldb, M, N, K);
+          expect(simd(got, 0, N, A, 0, lda, B, 0, ldb, M, N, K)).toBe(true);
+          expect([firstUnlike(want, zeros(M * N)), firstUnlike(got, zeros(M * N))]).toEqual([-1, -1]);
+        }
+      }
     });
   }
 
@@ -102,6 +128,29 @@ describe("float32 product kernels (f32x4) against their JavaScript references", 
       });
       expect(blocks).toEqual([1, 2]);
       expect(firstUnlike(got, want)).toBe(-1);
+    }
+  });
+
+  it("keep one panel set per layout and precision of a block in one pin, also where NT's and NN's, or the 4- and 8-column, blocks coincide", () => {
+    // W = P[3 ..) is GH×H at row stride ld: NT reads it as (GH & ~7 or ~3)×H panels, NN as GH×(H & ~7 or ~3).
+    // H = 34: the float32 and float64 panels of each have the same rows and columns; H = 40: NT's and NN's too.
+    type G = typeof gemmNT;
+    for (const H of [34, 40]) {
+      const GH = 4 * H, ld = H + 5, M = 9;
+      const P = data(3 + GH * ld, 44 + H);
+      const cases: { r32: G; r64: G; blocked: G; A: Float64Array; lda: number; N: number; K: number }[] = [
+        { r32: gemmNT32, r64: gemmNT, blocked: gemmNTBlocked, A: data(M * H, 45), lda: H, N: GH, K: H },
+        { r32: gemmNN32, r64: gemmNN, blocked: gemmNNBlocked, A: data(M * GH, 46), lda: GH, N: H, K: GH },
+      ];
+      const product = (f: G, c: (typeof cases)[number]) => { const C = data(M * c.N, 47, false); f(C, 0, c.N, c.A, 0, c.lda, P, 3, ld, M, c.N, c.K); return C; };
+      const precisions = ["float32", "float64", "float32"] as const;
+      const got = withPinned(P, () => {
+        const out = precisions.flatMap((p) => { setMatmulPrecision(p); return cases.map((c) => product(c.blocked, c)); });
+        return { out, blocks: pinnedPanelBlocks() };
+      });
+      expect(got.blocks).toBe(4);
+      const want = precisions.flatMap((p) => cases.map((c) => product(p === "float32" ? c.r32 : c.r64, c)));
+      expect(got.out.map((c, i) => (precisions[i >> 1] === "float32" ? firstUnlike : firstDiff)(c, want[i]))).toEqual([-1, -1, -1, -1, -1, -1]);
     }
   });
 });
