@@ -75,52 +75,41 @@ export function gemmTN(
 // float32 result), then added once to the float64 C: C[m, n] = C[m, n] + s.
 const f32 = Math.fround;
 
-/** C[m, n] += f32(Σ_k A[m, k]·B[n, k]), k ascending (C += A·Bᵀ with float32 sums). */
-export function gemmNT32(
+/**
+ * C[m, n] += f32(Σ_k A(m, k)·B(k, n)) with A(m, k) = A[aOff + m·sam + k·sak] and B(k, n) =
+ * B[bOff + k·sbk + n·sbn]: one float32 sum per entry from +0, k ascending (or descending with `down`).
+ */
+function gemm32(
   C: Float64Array, cOff: number, ldc: number,
-  A: Float64Array, aOff: number, lda: number,
-  B: Float64Array, bOff: number, ldb: number,
-  M: number, N: number, K: number,
+  A: Float64Array, aOff: number, sam: number, sak: number,
+  B: Float64Array, bOff: number, sbk: number, sbn: number,
+  M: number, N: number, K: number, down: boolean,
 ): void {
   for (let m = 0; m < M; m++) {
     for (let n = 0; n < N; n++) {
       let s = 0;
-      for (let k = 0; k < K; k++) s = f32(s + f32(f32(A[aOff + m * lda + k]) * f32(B[bOff + n * ldb + k])));
+      for (let i = 0; i < K; i++) {
+        const k = down ? K - 1 - i : i;
+        s = f32(s + f32(f32(A[aOff + m * sam + k * sak]) * f32(B[bOff + k * sbk + n * sbn])));
+      }
       C[cOff + m * ldc + n] += s;
     }
   }
+}
+
+/** C[m, n] += f32(Σ_k A[m, k]·B[n, k]), k ascending (C += A·Bᵀ with float32 sums). */
+export function gemmNT32(C: Float64Array, cOff: number, ldc: number, A: Float64Array, aOff: number, lda: number, B: Float64Array, bOff: number, ldb: number, M: number, N: number, K: number): void {
+  gemm32(C, cOff, ldc, A, aOff, lda, 1, B, bOff, 1, ldb, M, N, K, false);
 }
 
 /** C[m, n] += f32(Σ_k A[m, k]·B[k, n]), k ascending (C += A·B with float32 sums). */
-export function gemmNN32(
-  C: Float64Array, cOff: number, ldc: number,
-  A: Float64Array, aOff: number, lda: number,
-  B: Float64Array, bOff: number, ldb: number,
-  M: number, N: number, K: number,
-): void {
-  for (let m = 0; m < M; m++) {
-    for (let n = 0; n < N; n++) {
-      let s = 0;
-      for (let k = 0; k < K; k++) s = f32(s + f32(f32(A[aOff + m * lda + k]) * f32(B[bOff + k * ldb + n])));
-      C[cOff + m * ldc + n] += s;
-    }
-  }
+export function gemmNN32(C: Float64Array, cOff: number, ldc: number, A: Float64Array, aOff: number, lda: number, B: Float64Array, bOff: number, ldb: number, M: number, N: number, K: number): void {
+  gemm32(C, cOff, ldc, A, aOff, lda, 1, B, bOff, ldb, 1, M, N, K, false);
 }
 
 /** C[m, n] += f32(Σ_k A[k, m]·B[k, n]), k from K-1 down to 0 as in gemmTN (C += Aᵀ·B with float32 sums). */
-export function gemmTN32(
-  C: Float64Array, cOff: number, ldc: number,
-  A: Float64Array, aOff: number, lda: number,
-  B: Float64Array, bOff: number, ldb: number,
-  M: number, N: number, K: number,
-): void {
-  for (let m = 0; m < M; m++) {
-    for (let n = 0; n < N; n++) {
-      let s = 0;
-      for (let k = K - 1; k >= 0; k--) s = f32(s + f32(f32(A[aOff + k * lda + m]) * f32(B[bOff + k * ldb + n])));
-      C[cOff + m * ldc + n] += s;
-    }
-  }
+export function gemmTN32(C: Float64Array, cOff: number, ldc: number, A: Float64Array, aOff: number, lda: number, B: Float64Array, bOff: number, ldb: number, M: number, N: number, K: number): void {
+  gemm32(C, cOff, ldc, A, aOff, 1, lda, B, bOff, ldb, 1, M, N, K, true);
 }
 
 /** Σ_i x[xOff+i]·y[yOff+i]. */

@@ -242,7 +242,7 @@ export function simdGemmNT(
   B: Float64Array, bOff: number, ldb: number,
   M: number, N: number, K: number,
 ): boolean {
-  return byRowChunks(true, C, cOff, ldc, A, aOff, lda, B, bOff, ldb, M, N, K);
+  return byRowChunks(true, false, C, cOff, ldc, A, aOff, lda, B, bOff, ldb, M, N, K);
 }
 
 /** C += A·B (linalg's gemmNN) in WebAssembly; rows of C (and of A) in chunks. False when not run. */
@@ -252,50 +252,70 @@ export function simdGemmNN(
   B: Float64Array, bOff: number, ldb: number,
   M: number, N: number, K: number,
 ): boolean {
-  return byRowChunks(false, C, cOff, ldc, A, aOff, lda, B, bOff, ldb, M, N, K);
+  return byRowChunks(false, false, C, cOff, ldc, A, aOff, lda, B, bOff, ldb, M, N, K);
 }
 
 /**
- * NT (B is N×K) or NN (B is K×N) through pnn: the first N4 = N - N % 4 columns of the K×N operand P
+ * NT (B is N×K) or NN (B is K×N) through pnn: the first Nw = N - N % 4 columns of the K×N operand P
  * (Bᵀ for NT, B for NN) as packed panels, then the rows of A and C in chunks, copied in as they are,
  * multiplied and copied back; the last N % 4 columns are summed one entry at a time (ntTail, nnTail),
  * in the same order. A block of the pinned weights has its panels made once per pin (pinnedPanels);
  * any other B is copied in and packed for this call (packT, pack).
+ * f32 (float32 products): Nw = N - N % 8 columns as pnn32's 8-column float32 panels; each chunk of A is
+ * copied in as float64 and rounded into a float32 area by the module (demote); pnn32 and tail32 add
+ * their float32 sums to C's float64 rows. Heap indices count doubles: n floats take ⌈n/2⌉ of them.
  */
 function byRowChunks(
-  nt: boolean,
+  nt: boolean, f32: boolean,
   C: Float64Array, cOff: number, ldc: number,
   A: Float64Array, aOff: number, lda: number,
   B: Float64Array, bOff: number, ldb: number,
   M: number, N: number, K: number,
 ): boolean {
   if (wanted !== "wasm" || load() === null) return false;
-  const N4 = N & ~3;
-  let panels = B === pinX && N4 > 0 ? pinnedPanels(nt, bOff, ldb, N4, K) : -1;
+  const Nw = f32 ? N & ~7 : N & ~3;
+  let panels = B === pinX && Nw > 0 ? pinnedPanels(nt, bOff, ldb, Nw, K, f32) : -1;
   const bRows = nt ? N : K, bCols = nt ? K : N;
   const at = pinned(B, bOff, ldb, bRows, bCols);
   // B itself is needed for packing (no cached panels) and for the tail columns
-  const nb = at < 0 && (panels < 0 || N4 < N) ? bRows * bCols + ((bRows * bCols) & 1) : 0;
-  const work = panels < 0 ? N4 * K : 0;
+  const nb = at < 0 && (panels < 0 || Nw < N) ? even(bRows * bCols) : 0;
+  const work = panels < 0 ? panelDoubles(Nw, K, f32) : 0;
   const mc = Math.min(M, chunkRows(K + N));
-  const na = mc * K + ((mc * K) & 1); // C's rows start 16-byte aligned
-  if (!reserve(nb + work + na + mc * N)) return false;
-  const pb = at < 0 ? scratch : at, ld = at < 0 ? bCols : ldb, pa = scratch + nb + work, pc = pa + na;
+  const na = even(mc * K), na32 = f32 ? even(Math.ceil((mc * K) / 2)) : 0; // C's rows start 16-byte aligned
+  if (!reserve(nb + work + na + na32 + mc * N)) return false;
+  const pb = at < 0 ? scratch : at, ld = at < 0 ? bCols : ldb;
+  const pa = scratch + nb + work, pa32 = pa + na, pc = pa32 + na32;
   if (nb > 0) copyIn(pb, B, bOff, ldb, bRows, bCols);
-  if (panels < 0 && N4 > 0) {
+  if (panels < 0 && Nw > 0) {
     panels = scratch + nb;
-    if (nt) mod!.packT(panels * 8, pb * 8, ld, N4, K);
-    else mod!.pack(panels * 8, pb * 8, ld, N4, K);
+    packPanels(nt, f32, panels, pb, ld, Nw, K);
   }
   for (let m0 = 0; m0 < M; m0 += mc) {
     const rows = Math.min(mc, M - m0);
     copyIn(pa, A, aOff + m0 * lda, lda, rows, K);
+    if (f32) mod!.demote(pa32 * 8, pa * 8, rows * K);
     copyIn(pc, C, cOff + m0 * ldc, ldc, rows, N);
-    if (N4 > 0) mod!.pnn(pc * 8, N, pa * 8, K, panels * 8, rows, N4, K, nt ? 2 : 1);
-    if (N4 < N) (nt ? mod!.ntTail : mod!.nnTail)(pc * 8, N, pa * 8, K, pb * 8, ld, rows, N4, N, K);
+    if (f32) {
+      if (Nw > 0) mod!.pnn32(pc * 8, N, pa32 * 8, K, panels * 8, rows, Nw, K);
+      if (Nw < N) mod!.tail32(pc * 8, N, pa32 * 8, K, pb * 8, ld, rows, Nw, N, K, nt ? 1 : 0);
+    } else {
+      if (Nw > 0) mod!.pnn(pc * 8, N, pa * 8, K, panels * 8, rows, Nw, K, nt ? 2 : 1);
+      if (Nw < N) (nt ? mod!.ntTail : mod!.nnTail)(pc * 8, N, pa * 8, K, pb * 8, ld, rows, Nw, N, K);
+    }
     copyOut(C, cOff + m0 * ldc, ldc, pc, rows, N);
   }
   return true;
+}
+
+/** Doubles of heap that the panels of the first Nw columns of a K-row operand take (float32: half). */
+function panelDoubles(Nw: number, K: number, f32: boolean): number {
+  return f32 ? (Nw * K) / 2 : Nw * K; // Nw is a multiple of 8 for float32: a whole, even number
+}
+
+/** Packs the panels of the K×N operand (Bᵀ for NT, B for NN) of the float64 B at heap[src ..) into heap[at ..). */
+function packPanels(nt: boolean, f32: boolean, at: number, src: number, ld: number, Nw: number, K: number): void {
+  if (f32) (nt ? mod!.packT32 : mod!.pack32)(at * 8, src * 8, ld, Nw, K);
+  else (nt ? mod!.packT : mod!.pack)(at * 8, src * 8, ld, Nw, K);
 }
 
 /**
@@ -310,15 +330,10 @@ function pinnedPanels(nt: boolean, bOff: number, ldb: number, N4: number, K: num
     if (pinP[i] === bOff && pinP[i + 1] === ldb && pinP[i + 2] === rows && pinP[i + 3] === cols && pinP[i + 4] === t) return pinP[i + 5];
   }
   const src = pinned(pinX!, bOff, ldb, rows, cols);
-  // float32 panels (N4 a multiple of 8 then) take half the doubles
-  const size = f32 ? (N4 * K) / 2 : N4 * K;
+  const size = panelDoubles(N4, K, f32);
   if (src < 0 || !reserve(size)) return -1;
   const at = scratch;
-  if (f32) {
-    if (nt) mod!.packT32(at * 8, src * 8, ldb, N4, K);
-    else mod!.pack32(at * 8, src * 8, ldb, N4, K);
-  } else if (nt) mod!.packT(at * 8, src * 8, ldb, N4, K);
-  else mod!.pack(at * 8, src * 8, ldb, N4, K);
+  packPanels(nt, f32, at, src, ldb, N4, K);
   scratch += even(size);
   pinP.push(bOff, ldb, rows, cols, t, at);
   return at;
@@ -359,7 +374,7 @@ export function simdGemmNT32(
   B: Float64Array, bOff: number, ldb: number,
   M: number, N: number, K: number,
 ): boolean {
-  return byRowChunks32(true, C, cOff, ldc, A, aOff, lda, B, bOff, ldb, M, N, K);
+  return byRowChunks(true, true, C, cOff, ldc, A, aOff, lda, B, bOff, ldb, M, N, K);
 }
 
 /** linalg's gemmNN32 (C += A·B with float32 sums) in WebAssembly; false when not run. */
@@ -369,51 +384,7 @@ export function simdGemmNN32(
   B: Float64Array, bOff: number, ldb: number,
   M: number, N: number, K: number,
 ): boolean {
-  return byRowChunks32(false, C, cOff, ldc, A, aOff, lda, B, bOff, ldb, M, N, K);
-}
-
-/**
- * byRowChunks in float32: the first N8 = N - N % 8 columns of the K×N operand P (Bᵀ or B) as pnn32's
- * 8-column float32 panels (cached per pin for a block of the pinned weights, else packed for this call
- * from a float64 copy), each chunk of A's rows copied in as float64 and rounded to float32 in the
- * module (demote), C's rows copied in and out as float64 (pnn32 adds its float32 sums to them); the
- * last N % 8 columns by tail32. Heap indices count doubles; a float32 area of n floats takes ⌈n/2⌉.
- */
-function byRowChunks32(
-  nt: boolean,
-  C: Float64Array, cOff: number, ldc: number,
-  A: Float64Array, aOff: number, lda: number,
-  B: Float64Array, bOff: number, ldb: number,
-  M: number, N: number, K: number,
-): boolean {
-  if (wanted !== "wasm" || load() === null) return false;
-  const N8 = N & ~7;
-  let panels = B === pinX && N8 > 0 ? pinnedPanels(nt, bOff, ldb, N8, K, true) : -1;
-  const bRows = nt ? N : K, bCols = nt ? K : N;
-  const at = pinned(B, bOff, ldb, bRows, bCols);
-  const nb = at < 0 && (panels < 0 || N8 < N) ? even(bRows * bCols) : 0;
-  const work = panels < 0 ? (N8 * K) / 2 : 0; // N8 is a multiple of 8: a whole, even number of doubles
-  const mc = Math.min(M, chunkRows(K + N));
-  const na = even(mc * K), na32 = even(Math.ceil((mc * K) / 2));
-  if (!reserve(nb + work + na + na32 + mc * N)) return false;
-  const pb = at < 0 ? scratch : at, ld = at < 0 ? bCols : ldb;
-  const pa = scratch + nb + work, pa32 = pa + na, pc = pa32 + na32;
-  if (nb > 0) copyIn(pb, B, bOff, ldb, bRows, bCols);
-  if (panels < 0 && N8 > 0) {
-    panels = scratch + nb;
-    if (nt) mod!.packT32(panels * 8, pb * 8, ld, N8, K);
-    else mod!.pack32(panels * 8, pb * 8, ld, N8, K);
-  }
-  for (let m0 = 0; m0 < M; m0 += mc) {
-    const rows = Math.min(mc, M - m0);
-    copyIn(pa, A, aOff + m0 * lda, lda, rows, K);
-    mod!.demote(pa32 * 8, pa * 8, rows * K);
-    copyIn(pc, C, cOff + m0 * ldc, ldc, rows, N);
-    if (N8 > 0) mod!.pnn32(pc * 8, N, pa32 * 8, K, panels * 8, rows, N8, K);
-    if (N8 < N) mod!.tail32(pc * 8, N, pa32 * 8, K, pb * 8, ld, rows, N8, N, K, nt ? 1 : 0);
-    copyOut(C, cOff + m0 * ldc, ldc, pc, rows, N);
-  }
-  return true;
+  return byRowChunks(false, true, C, cOff, ldc, A, aOff, lda, B, bOff, ldb, M, N, K);
 }
 
 /** n rounded up to even (keeps the next area 16-byte aligned). */
