@@ -184,9 +184,8 @@ if (peers.includes("rnnlab-f32")) {
   md.push("");
   md.push("| config | cell | rnnlab f32 products | PyTorch f32 | × | TF.js wasm f32 | × | rnnlab f64 | f32 gain |");
   md.push("|---|---|---|---|---|---|---|---|---|");
-  const f = (r: Result | undefined) => r as Result | undefined;
   for (const { c, res } of rows) {
-    const ours = f(res["rnnlab-f32"]);
+    const ours = res["rnnlab-f32"];
     md.push(`| ${c.name} | ${c.cell} | ${t(ours)} | ${t(res["pytorch-f32"])} | ${sp(res["pytorch-f32"], ours, "median")} | ${t(res.tfjs)} | ${sp(res.tfjs, ours, "median")} | ${t(res.rnnlab)} | ${sp(res.rnnlab, ours, "median")} |`);
   }
 }

@@ -1,14 +1,13 @@
 // rnnlab's side of the benchmark: one training step (lossAndGrads: forward, exact BPTT, every
 // gradient) on a case directory, timed in this process. Prints one JSON line.
 // Usage: tsx bench/run-rnnlab.ts <caseDir> [budgetMs] [minReps] [maxReps]
-// RNNLAB_GEMM=js keeps every product in JavaScript (the default puts large ones in WebAssembly SIMD).
-// RNNLAB_MATMUL=float32 takes the large products in float32 (setMatmulPrecision; the rest stays float64).
-import { gemmBackend, lossAndGrads, maskLast, matmulPrecision, setGemmBackend, setMatmulPrecision, type LossSpec } from "../core/src/index";
+// RNNLAB_GEMM=js keeps every product in JavaScript (the default puts large ones in WebAssembly SIMD);
+// RNNLAB_MATMUL=float32 takes the large products in float32. Both read and checked as the CLI does.
+import "../cli/src/gemm-env";
+import { gemmBackend, lossAndGrads, maskLast, matmulPrecision, type LossSpec } from "../core/src/index";
 import { flatGradNorm, resetBeforeTwin, stats, timeSteps, torchGradNorm } from "./cases";
 import { readCase } from "./case-io";
 
-if (process.env.RNNLAB_GEMM) setGemmBackend(process.env.RNNLAB_GEMM as "js" | "wasm");
-if (process.env.RNNLAB_MATMUL) setMatmulPrecision(process.env.RNNLAB_MATMUL as "float64" | "float32");
 const [dir, budget = "3000", minReps = "3", maxReps = "30"] = process.argv.slice(2);
 const { c, model, x, y } = readCase(dir);
 const { T, B } = c;

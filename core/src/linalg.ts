@@ -4,7 +4,7 @@
  * Leading dimensions (ld*) are row strides, so a kernel can act on a block of a larger matrix.
  * None of them allocates.
  */
-import { matmulPrecision, simdGemmNN, simdGemmNN32, simdGemmNT, simdGemmNT32, simdGemmTN, simdGemmTN32, simdOrthonormalizeRowsCgs2 } from "./simd";
+import { matmulPrecision, simdGemmNN, simdGemmNT, simdGemmTN, simdOrthonormalizeRowsCgs2 } from "./simd";
 
 /** C[m, n] += Σ_k A[m, k]·B[n, k]   (C += A·Bᵀ; A is M×K, B is N×K). Accumulates. */
 export function gemmNT(
@@ -212,11 +212,9 @@ export function gemmNTBlocked(
   M: number, N: number, K: number,
 ): void {
   if (M >= 4 && N >= 4 && K >= 8 && M * N * K >= SIMD_MIN_WORK) {
-    if (matmulPrecision() === "float32") {
-      if (!simdGemmNT32(C, cOff, ldc, A, aOff, lda, B, bOff, ldb, M, N, K)) gemmNT32(C, cOff, ldc, A, aOff, lda, B, bOff, ldb, M, N, K);
-      return;
-    }
     if (simdGemmNT(C, cOff, ldc, A, aOff, lda, B, bOff, ldb, M, N, K)) return;
+    // float32 products without WebAssembly: the reference, the same bits
+    if (matmulPrecision() === "float32") { gemmNT32(C, cOff, ldc, A, aOff, lda, B, bOff, ldb, M, N, K); return; }
   }
   const M4 = M - (M % 4), N4 = N - (N % 4), N8 = N - (N % 8);
   for (let n = 0; n < N4; n += 4) {
@@ -304,11 +302,9 @@ export function gemmNNBlocked(
   M: number, N: number, K: number,
 ): void {
   if (M >= 4 && N >= 4 && K >= 8 && M * N * K >= SIMD_MIN_WORK) {
-    if (matmulPrecision() === "float32") {
-      if (!simdGemmNN32(C, cOff, ldc, A, aOff, lda, B, bOff, ldb, M, N, K)) gemmNN32(C, cOff, ldc, A, aOff, lda, B, bOff, ldb, M, N, K);
-      return;
-    }
     if (simdGemmNN(C, cOff, ldc, A, aOff, lda, B, bOff, ldb, M, N, K)) return;
+    // float32 products without WebAssembly: the reference, the same bits
+    if (matmulPrecision() === "float32") { gemmNN32(C, cOff, ldc, A, aOff, lda, B, bOff, ldb, M, N, K); return; }
   }
   const M4 = M - (M % 4), N4 = N - (N % 4), N8 = N - (N % 8);
   for (let m = 0; m < M4; m += 4) {
@@ -388,11 +384,9 @@ export function gemmTNBlocked(
   M: number, N: number, K: number,
 ): void {
   if (M >= 4 && N >= 4 && M * N * K >= SIMD_MIN_WORK) {
-    if (matmulPrecision() === "float32") {
-      if (!simdGemmTN32(C, cOff, ldc, A, aOff, lda, B, bOff, ldb, M, N, K)) gemmTN32(C, cOff, ldc, A, aOff, lda, B, bOff, ldb, M, N, K);
-      return;
-    }
     if (simdGemmTN(C, cOff, ldc, A, aOff, lda, B, bOff, ldb, M, N, K)) return;
+    // float32 products without WebAssembly: the reference, the same bits
+    if (matmulPrecision() === "float32") { gemmTN32(C, cOff, ldc, A, aOff, lda, B, bOff, ldb, M, N, K); return; }
   }
   const M4 = M - (M % 4), N4 = N - (N % 4);
   for (let hi = K; hi > 0; hi -= TN_CHUNK) {

@@ -108,8 +108,8 @@ export function gemmBackend(): GemmBackend {
  * at least SIMD_MIN_WORK multiply-adds), process-wide, as torch.set_float32_matmul_precision is:
  *   "float64" (the default): every product in float64, the bits of the JavaScript references;
  *   "float32": operands rounded to float32 and each sum taken in float32 (f32x4, twice the lanes, about
- *     twice the speed), then added to the float64 result: linalg's gemmNT32/NN32/TN32, bit for bit,
- *     which also run where WebAssembly SIMD is missing. Everything else (activations, the batch-1
+ *     twice the speed), then added to the float64 result: linalg's gemmNT32/NN32/TN32, bit for bit (simdGemmNT/NN/TN
+ *     read this switch), which also run where WebAssembly SIMD is missing. Everything else (activations, the batch-1
  *     matrix-vector products, the analyses' QR) stays float64. Gradients then agree with float64 to
  *     about 1e-6 relative, not to the last bit: for speed in the batched regime, not for gradient checks.
  */
@@ -232,9 +232,9 @@ function chunkRows(width: number): number {
 }
 
 /**
- * C += A·Bᵀ (linalg's gemmNT) in WebAssembly. Bᵀ goes in as pnn's panels (lanes over columns of C);
- * rows of C are independent sums, so M is taken in chunks. Returns false (and does nothing) when the
- * wasm backend is off or unavailable.
+ * C += A·Bᵀ (linalg's gemmNT; with float32 products, gemmNT32) in WebAssembly. Bᵀ goes in as pnn's
+ * panels (lanes over columns of C); rows of C are independent sums, so M is taken in chunks. Returns
+ * false (and does nothing) when the wasm backend is off or unavailable.
  */
 export function simdGemmNT(
   C: Float64Array, cOff: number, ldc: number,
@@ -242,17 +242,17 @@ export function simdGemmNT(
   B: Float64Array, bOff: number, ldb: number,
   M: number, N: number, K: number,
 ): boolean {
-  return byRowChunks(true, false, C, cOff, ldc, A, aOff, lda, B, bOff, ldb, M, N, K);
+  return byRowChunks(true, precision === "float32", C, cOff, ldc, A, aOff, lda, B, bOff, ldb, M, N, K);
 }
 
-/** C += A·B (linalg's gemmNN) in WebAssembly; rows of C (and of A) in chunks. False when not run. */
+/** C += A·B (linalg's gemmNN; with float32 products, gemmNN32) in WebAssembly; rows of C (and of A) in chunks. False when not run. */
 export function simdGemmNN(
   C: Float64Array, cOff: number, ldc: number,
   A: Float64Array, aOff: number, lda: number,
   B: Float64Array, bOff: number, ldb: number,
   M: number, N: number, K: number,
 ): boolean {
-  return byRowChunks(false, false, C, cOff, ldc, A, aOff, lda, B, bOff, ldb, M, N, K);
+  return byRowChunks(false, precision === "float32", C, cOff, ldc, A, aOff, lda, B, bOff, ldb, M, N, K);
 }
 
 /**
@@ -324,7 +324,7 @@ function packPanels(nt: boolean, f32: boolean, at: number, src: number, ld: numb
  * P = B for NN (B is K×N); with f32, pnn32's 8-column float32 panels (N4 then a multiple of 8). -1 if
  * that block is not inside the pinned array or the memory cannot grow.
  */
-function pinnedPanels(nt: boolean, bOff: number, ldb: number, N4: number, K: number, f32 = false): number {
+function pinnedPanels(nt: boolean, bOff: number, ldb: number, N4: number, K: number, f32: boolean): number {
   const rows = nt ? N4 : K, cols = nt ? K : N4, t = (nt ? 1 : 0) + (f32 ? 2 : 0);
   for (let i = 0; i < pinP.length; i += 6) {
     if (pinP[i] === bOff && pinP[i + 1] === ldb && pinP[i + 2] === rows && pinP[i + 3] === cols && pinP[i + 4] === t) return pinP[i + 5];
@@ -343,6 +343,8 @@ function pinnedPanels(nt: boolean, bOff: number, ldb: number, N4: number, K: num
  * C += Aᵀ·B (linalg's gemmTN) in WebAssembly. The summed rows k come in chunks, the LAST chunk first,
  * and the kernel takes each chunk from its last row, so every entry adds rows K-1 … 0 in order, as the
  * reference does; C stays in the module across chunks. False when not run.
+ * With float32 products (gemmTN32), tn32 sums into a float32 S (M×N) that stays in the module across
+ * the chunks instead, and C += S at the end, so the chunking does not change the sums.
  */
 export function simdGemmTN(
   C: Float64Array, cOff: number, ldc: number,
@@ -351,77 +353,39 @@ export function simdGemmTN(
   M: number, N: number, K: number,
 ): boolean {
   if (wanted !== "wasm" || load() === null) return false;
+  const f32 = precision === "float32";
   const kc = Math.min(K, chunkRows(M + N));
-  // work space of the kernel: every 4-column strip of the B chunk, packed, and one strip of A
-  if (!reserve(M * N + kc * (M + N) + kc * (N + 4))) return false;
-  const pc = scratch, pa = pc + M * N, pb = pa + kc * M, pw = pb + kc * N;
-  copyIn(pc, C, cOff, ldc, M, N);
+  // the sums (C, or float32 S), the chunks of A and B, and the kernel's work space: every panel of the
+  // B chunk (4 doubles or 8 floats wide) and one 4-column strip of A
+  const ns = f32 ? even(Math.ceil((M * N) / 2)) : even(M * N);
+  const nw = f32 ? even(Math.ceil((kc * ((N & ~7) + 4)) / 2)) : kc * (N + 4);
+  if (!reserve(ns + even(kc * M) + even(kc * N) + nw)) return false;
+  const pc = scratch, pa = pc + ns, pb = pa + even(kc * M), pw = pb + even(kc * N);
+  if (f32) heap32.fill(0, pc * 2, pc * 2 + M * N);
+  else copyIn(pc, C, cOff, ldc, M, N);
   for (let k1 = K; k1 > 0; k1 -= kc) {
     const k0 = Math.max(0, k1 - kc);
     const rows = k1 - k0;
     copyIn(pa, A, aOff + k0 * lda, lda, rows, M);
     copyIn(pb, B, bOff + k0 * ldb, ldb, rows, N);
-    mod!.tn(pc * 8, N, pa * 8, M, pb * 8, N, M, N, rows, pw * 8);
+    if (f32) mod!.tn32(pc * 8, pa * 8, M, pb * 8, N, M, N, rows, pw * 8);
+    else mod!.tn(pc * 8, N, pa * 8, M, pb * 8, N, M, N, rows, pw * 8);
   }
-  copyOut(C, cOff, ldc, pc, M, N);
+  if (!f32) {
+    copyOut(C, cOff, ldc, pc, M, N);
+    return true;
+  }
+  const h32 = heap32;
+  for (let m = 0; m < M; m++) {
+    const c = cOff + m * ldc, s = pc * 2 + m * N;
+    for (let n = 0; n < N; n++) C[c + n] += h32[s + n];
+  }
   return true;
-}
-
-/** linalg's gemmNT32 (C += A·Bᵀ with float32 sums) in WebAssembly; false (nothing done) when not run. */
-export function simdGemmNT32(
-  C: Float64Array, cOff: number, ldc: number,
-  A: Float64Array, aOff: number, lda: number,
-  B: Float64Array, bOff: number, ldb: number,
-  M: number, N: number, K: number,
-): boolean {
-  return byRowChunks(true, true, C, cOff, ldc, A, aOff, lda, B, bOff, ldb, M, N, K);
-}
-
-/** linalg's gemmNN32 (C += A·B with float32 sums) in WebAssembly; false when not run. */
-export function simdGemmNN32(
-  C: Float64Array, cOff: number, ldc: number,
-  A: Float64Array, aOff: number, lda: number,
-  B: Float64Array, bOff: number, ldb: number,
-  M: number, N: number, K: number,
-): boolean {
-  return byRowChunks(false, true, C, cOff, ldc, A, aOff, lda, B, bOff, ldb, M, N, K);
 }
 
 /** n rounded up to even (keeps the next area 16-byte aligned). */
 function even(n: number): number {
   return n + (n & 1);
-}
-
-/**
- * linalg's gemmTN32 (C += Aᵀ·B with float32 sums, rows k from the last) in WebAssembly: the float32
- * sums S (M×N) stay in the module while the rows come in chunks, the last chunk first (tn32 takes each
- * from its last row), then C += S here. False when not run.
- */
-export function simdGemmTN32(
-  C: Float64Array, cOff: number, ldc: number,
-  A: Float64Array, aOff: number, lda: number,
-  B: Float64Array, bOff: number, ldb: number,
-  M: number, N: number, K: number,
-): boolean {
-  if (wanted !== "wasm" || load() === null) return false;
-  const kc = Math.min(K, chunkRows(M + N));
-  const ns = even(Math.ceil((M * N) / 2)), nw = even(Math.ceil((kc * ((N & ~7) + 4)) / 2));
-  if (!reserve(ns + even(kc * M) + even(kc * N) + nw)) return false;
-  const ps = scratch, pa = ps + ns, pb = pa + even(kc * M), pw = pb + even(kc * N);
-  const h32 = heap32, s0 = ps * 2;
-  h32.fill(0, s0, s0 + M * N);
-  for (let k1 = K; k1 > 0; k1 -= kc) {
-    const k0 = Math.max(0, k1 - kc);
-    const rows = k1 - k0;
-    copyIn(pa, A, aOff + k0 * lda, lda, rows, M);
-    copyIn(pb, B, bOff + k0 * ldb, ldb, rows, N);
-    mod!.tn32(ps * 8, pa * 8, M, pb * 8, N, M, N, rows, pw * 8);
-  }
-  for (let m = 0; m < M; m++) {
-    const c = cOff + m * ldc, s = s0 + m * N;
-    for (let n = 0; n < N; n++) C[c + n] += h32[s + n];
-  }
-  return true;
 }
 
 /**

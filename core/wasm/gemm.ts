@@ -438,14 +438,15 @@ export function jacobiScan(y: usize, n: i32, order: usize, ell: usize, start: i3
   return base + ((<usize>row * <usize>ld + <usize>col) << 2);
 }
 
-/** dst[i] = f32(src[i]) for i < n: float64 at src to float32 at dst (round to nearest even, as Math.fround). */
+/** The 4 doubles at p as 4 floats in one vector (each rounded to nearest even, as Math.fround). */
+@inline function demote4(p: usize): v128 {
+  return f32x4.shuffle(f32x4.demote_f64x2_zero(v128.load(p)), f32x4.demote_f64x2_zero(v128.load(p, 16)), 0, 1, 4, 5);
+}
+
+/** dst[i] = f32(src[i]) for i < n: float64 at src to float32 at dst. */
 export function demote(dst: usize, src: usize, n: i32): void {
   const n4 = n & ~3;
-  for (let i = 0; i < n4; i += 4) {
-    const lo = f32x4.demote_f64x2_zero(v128.load(src + (<usize>i << 3)));
-    const hi = f32x4.demote_f64x2_zero(v128.load(src + (<usize>i << 3), 16));
-    v128.store(dst + (<usize>i << 2), f32x4.shuffle(lo, hi, 0, 1, 4, 5));
-  }
+  for (let i = 0; i < n4; i += 4) v128.store(dst + (<usize>i << 2), demote4(src + (<usize>i << 3)));
   for (let i = n4; i < n; i++) store<f32>(dst + (<usize>i << 2), <f32>load<f64>(src + (<usize>i << 3)));
 }
 
@@ -473,10 +474,8 @@ export function pack32(w: usize, b: usize, ldb: i32, N8: i32, K: i32): void {
   for (let n = 0; n < N8; n += 8) {
     let pb = at(b, 0, ldb, n);
     for (let k = 0; k < K; k++) {
-      const l0 = f32x4.demote_f64x2_zero(v128.load(pb)), l1 = f32x4.demote_f64x2_zero(v128.load(pb, 16));
-      const l2 = f32x4.demote_f64x2_zero(v128.load(pb, 32)), l3 = f32x4.demote_f64x2_zero(v128.load(pb, 48));
-      v128.store(pw, f32x4.shuffle(l0, l1, 0, 1, 4, 5));
-      v128.store(pw, f32x4.shuffle(l2, l3, 0, 1, 4, 5), 16);
+      v128.store(pw, demote4(pb));
+      v128.store(pw, demote4(pb + 32), 16);
       pb += stride;
       pw += 32;
     }
@@ -573,8 +572,7 @@ export function tn32(s: usize, a: usize, lda: i32, b: usize, ldb: i32, M: i32, N
   for (let m = 0; m < M4; m += 4) {
     let pa = at(a, 0, lda, m), pw = wa;
     for (let k = 0; k < K; k++) {
-      const l0 = f32x4.demote_f64x2_zero(v128.load(pa)), l1 = f32x4.demote_f64x2_zero(v128.load(pa, 16));
-      v128.store(pw, f32x4.shuffle(l0, l1, 0, 1, 4, 5));
+      v128.store(pw, demote4(pa));
       pa += stride;
       pw += 16;
     }
