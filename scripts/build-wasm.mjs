@@ -15,11 +15,14 @@ const outDir = join(root, "core", "src", "wasm");
 export async function buildWasm({ force = false, quiet = false } = {}) {
   mkdirSync(outDir, { recursive: true });
   const self = statSync(fileURLToPath(import.meta.url)).mtimeMs;
+  const libDir = join(srcDir, "lib");
+  const libTime = existsSync(libDir) ? Math.max(0, ...readdirSync(libDir).map((f) => statSync(join(libDir, f)).mtimeMs)) : 0;
   for (const file of readdirSync(srcDir).filter((f) => f.endsWith(".ts"))) {
     const name = basename(file, ".ts");
     const src = join(srcDir, file);
     const out = join(outDir, `${name}.generated.ts`);
-    if (!force && existsSync(out) && statSync(out).mtimeMs >= Math.max(statSync(src).mtimeMs, self)) continue;
+    // a module's sources: its file and everything under core/wasm/lib (which modules import)
+    if (!force && existsSync(out) && statSync(out).mtimeMs >= Math.max(statSync(src).mtimeMs, libTime, self)) continue;
     const { default: asc } = await import("assemblyscript/asc");
     let binary = null;
     const stderr = asc.createMemoryStream();

@@ -7,6 +7,42 @@
  *   identity: y' = 1
  */
 import type { Activation } from "./model";
+import { SIMD_SIGMOID, SIMD_TANH, simdActivate, simdBlockIn, simdBlockOut } from "./simd";
+
+/**
+ * Below this many values a gateActivations pass stays in JavaScript: copying the block into the
+ * WebAssembly module and back, and the calls, cost about what the kernels save on 64 tanh values.
+ */
+export const SIMD_ACTIVATION_MIN = 64;
+
+/**
+ * The nonlinearities of a cell's gate block, in place: on each row r < rows of X at off + r·ld,
+ * σ(z) = 1/(1+e^-z) on columns [0, nSig), tanh on [nSig, nSig+nTanh), σ on the nSig2 columns after.
+ * The LSTM's [f|u|c~|o] is (2H, H, H); a lone tanh or σ is a zero-width neighbour. In WebAssembly when
+ * the block is large enough and the backend is on (core/wasm/lib/activations.ts: V8's fdlibm exp and
+ * tanh lane-wise), else these JavaScript loops: both give the bits of `1 / (1 + Math.exp(-z))` and
+ * `Math.tanh(z)`.
+ */
+export function gateActivations(X: Float64Array, off: number, rows: number, ld: number, nSig: number, nTanh: number, nSig2: number): void {
+  const width = nSig + nTanh + nSig2;
+  if (rows * width >= SIMD_ACTIVATION_MIN) {
+    const len = (rows - 1) * ld + width;
+    const at = simdBlockIn(X, off, len);
+    if (at >= 0) {
+      if (nSig > 0) simdActivate(SIMD_SIGMOID, at, rows, ld, nSig);
+      if (nTanh > 0) simdActivate(SIMD_TANH, at + nSig, rows, ld, nTanh);
+      if (nSig2 > 0) simdActivate(SIMD_SIGMOID, at + nSig + nTanh, rows, ld, nSig2);
+      simdBlockOut(X, off, at, len);
+      return;
+    }
+  }
+  for (let r = 0; r < rows; r++) {
+    const o = off + r * ld, e1 = o + nSig, e2 = e1 + nTanh, e3 = e2 + nSig2;
+    for (let i = o; i < e1; i++) X[i] = 1 / (1 + Math.exp(-X[i]));
+    for (let i = e1; i < e2; i++) X[i] = Math.tanh(X[i]);
+    for (let i = e2; i < e3; i++) X[i] = 1 / (1 + Math.exp(-X[i]));
+  }
+}
 
 /** σ(z) = 1/(1+e^-z), the form PyTorch uses. */
 export function sigmoid(z: number): number {
@@ -18,10 +54,10 @@ export function activateInPlace(x: Float64Array, off: number, n: number, f: Acti
   const end = off + n;
   switch (f) {
     case "tanh":
-      for (let i = off; i < end; i++) x[i] = Math.tanh(x[i]);
+      gateActivations(x, off, 1, n, 0, n, 0);
       return;
     case "sigmoid":
-      for (let i = off; i < end; i++) x[i] = 1 / (1 + Math.exp(-x[i]));
+      gateActivations(x, off, 1, n, n, 0, 0);
       return;
     case "relu":
       for (let i = off; i < end; i++) x[i] = x[i] > 0 ? x[i] : 0;

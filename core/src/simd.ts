@@ -45,6 +45,7 @@ interface GemmModule {
   colDots(yi: number, yj: number, n: number, out: number): void;
   colRotate(yi: number, yj: number, n: number, a: number, tau: number, si: number, sj: number): void;
   jacobiScan(y: number, n: number, order: number, ell: number, start: number, tol: number, out: number): number;
+  activateRows(kind: number, p: number, rows: number, ld: number, n: number): void;
 }
 
 export type GemmBackend = "wasm" | "js";
@@ -472,6 +473,36 @@ export function simdOrthonormalizeRowsCgs2(logR: Float64Array, logOff: number, X
     logR[logOff + i] = mx === 0 ? -Infinity : Math.log(mx) + 0.5 * Math.log(s);
   }
   return true;
+}
+
+/** The codes of the module's activations (core/wasm/lib/activations.ts). */
+export const SIMD_SIGMOID = 0;
+export const SIMD_TANH = 1;
+
+/**
+ * Copies X[off..off+len) into the module's scratch memory for simdActivate and returns where it sits
+ * (an index into the module's heap), or -1 when the wasm backend is off or unavailable or the memory
+ * cannot grow; then the caller runs its JavaScript loops. The block stays valid until the next call
+ * into this module (a product, another block): take it back with simdBlockOut first.
+ */
+export function simdBlockIn(X: Float64Array, off: number, len: number): number {
+  if (wanted !== "wasm" || load() === null || !reserve(len)) return -1;
+  copyIn(scratch, X, off, len, 1, len);
+  return scratch;
+}
+
+/**
+ * In the block at heap index `at` (simdBlockIn): y = σ(y) = 1/(1 + e^-y) (kind SIMD_SIGMOID) or
+ * y = tanh(y) (SIMD_TANH) for the entries at + r·ld + j, r < rows, j < n. The bits of JavaScript's
+ * `1 / (1 + Math.exp(-y))` and `Math.tanh(y)`: the kernels evaluate V8's fdlibm formulas lane-wise.
+ */
+export function simdActivate(kind: number, at: number, rows: number, ld: number, n: number): void {
+  mod!.activateRows(kind, at * 8, rows, ld, n);
+}
+
+/** X[off..off+len) = the block at heap index `at`. */
+export function simdBlockOut(X: Float64Array, off: number, at: number, len: number): void {
+  copyOut(X, off, len, at, 1, len);
 }
 
 /**

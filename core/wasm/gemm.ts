@@ -8,6 +8,10 @@
 //
 // Operands live in this module's linear memory: the JavaScript side copies them in (and C out).
 // Pointers are byte addresses; ld* are row strides in elements.
+//
+// The module also holds the cells' sigmoid and tanh (lib/activations.ts, bit-identical to V8's Math.exp
+// and Math.tanh forms).
+export { activateRows } from "./lib/activations";
 
 /** The first free byte after the module's static data: operands are placed from here up. */
 export function heapBase(): usize {

@@ -9,6 +9,7 @@
  * (x given) the step computes it; the two give the same bits. tape.aux keeps Γr⊙a<t-1> (reset-before)
  * or hn (reset-after), the a-side input of the c~ block.
  */
+import { gateActivations } from "../activations";
 import { fillRows, gemmNNBlocked, gemmNTBlocked } from "../linalg";
 import type { ParamLayout } from "../params";
 import type { Tape } from "../tape";
@@ -45,10 +46,7 @@ export function gruStepForward(tape: Tape, P: Float64Array, L: ParamLayout, t: n
     }
     gemmNTBlocked(gates, gOff, G3, a, prevOff, H, P, L.W0, ld, B, 2 * H, H);
   }
-  for (let b = 0; b < B; b++) {
-    const go = gOff + b * G3;
-    for (let j = 0; j < 2 * H; j++) gates[go + j] = 1 / (1 + Math.exp(-gates[go + j]));
-  }
+  gateActivations(gates, gOff, B, G3, 2 * H, 0, 0); // Γr, Γu = σ
   if (gruVariant === "reset-before") {
     for (let b = 0; b < B; b++) {
       const go = gOff + b * G3, ao = prevOff + b * H;
@@ -56,27 +54,29 @@ export function gruStepForward(tape: Tape, P: Float64Array, L: ParamLayout, t: n
     }
     if (rows) for (let b = 0; b < B; b++) matvecRow(gates, gOff + b * G3 + 2 * H, P, Wc, ld, aux, prevOff + b * H, H, H);
     else gemmNTBlocked(gates, gOff + 2 * H, G3, aux, prevOff, H, P, Wc, ld, B, H, H);
-    for (let b = 0; b < B; b++) {
-      const go = gOff + b * G3, ao = prevOff + b * H, cur = ao + B * H;
-      for (let j = 0; j < H; j++) {
-        const u = gates[go + H + j];
-        const cc = Math.tanh(gates[go + 2 * H + j]);
-        gates[go + 2 * H + j] = cc;
-        a[cur + j] = u * cc + (1 - u) * a[ao + j];
-      }
-    }
+    gateActivations(gates, gOff + 2 * H, B, G3, 0, H, 0); // c~ = tanh
+    gruBlend(gates, a, gOff, prevOff, B, H);
   } else {
     fillRows(aux, prevOff, B, P, L.byName.bca.offset, H);
     if (rows) for (let b = 0; b < B; b++) matvecRow(aux, prevOff + b * H, P, Wc, ld, a, prevOff + b * H, H, H);
     else gemmNTBlocked(aux, prevOff, H, a, prevOff, H, P, Wc, ld, B, H, H);
     for (let b = 0; b < B; b++) {
-      const go = gOff + b * G3, ao = prevOff + b * H, cur = ao + B * H;
-      for (let j = 0; j < H; j++) {
-        const r = gates[go + j], u = gates[go + H + j];
-        const cc = Math.tanh(gates[go + 2 * H + j] + r * aux[ao + j]);
-        gates[go + 2 * H + j] = cc;
-        a[cur + j] = u * cc + (1 - u) * a[ao + j];
-      }
+      const go = gOff + b * G3, ao = prevOff + b * H;
+      for (let j = 0; j < H; j++) gates[go + 2 * H + j] += gates[go + j] * aux[ao + j];
+    }
+    gateActivations(gates, gOff + 2 * H, B, G3, 0, H, 0); // c~ = tanh(b + Wc[:, H:]·x + Γr⊙hn)
+    gruBlend(gates, a, gOff, prevOff, B, H);
+  }
+}
+
+/** a<t> = Γu⊙c~ + (1-Γu)⊙a<t-1> for every row, from the activated gates at gOff. */
+function gruBlend(gates: Float64Array, a: Float64Array, gOff: number, prevOff: number, B: number, H: number): void {
+  const G3 = 3 * H;
+  for (let b = 0; b < B; b++) {
+    const go = gOff + b * G3, ao = prevOff + b * H, cur = ao + B * H;
+    for (let j = 0; j < H; j++) {
+      const u = gates[go + H + j];
+      a[cur + j] = u * gates[go + 2 * H + j] + (1 - u) * a[ao + j];
     }
   }
 }

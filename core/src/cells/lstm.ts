@@ -7,6 +7,7 @@
  * written b + W[:, H:]·x<t> into the gates slot and the step adds W[:, :H]·a<t-1>, or (x given) the
  * step computes both itself; the two give the same bits.
  */
+import { gateActivations } from "../activations";
 import { fillRows, gemmNNBlocked, gemmNTBlocked } from "../linalg";
 import type { ParamLayout } from "../params";
 import type { Tape } from "../tape";
@@ -34,26 +35,20 @@ export function lstmStepForward(tape: Tape, P: Float64Array, L: ParamLayout, t: 
     }
     gemmNTBlocked(gates, gOff, G4, a, aOff, H, P, L.W0, ld, B, G4, H);
   }
+  gateActivations(gates, gOff, B, G4, 2 * H, H, H); // Γf, Γu = σ; c~ = tanh; Γo = σ
+  const tOff = (t - 1) * B * H;
   for (let b = 0; b < B; b++) {
-    const go = gOff + b * G4;
-    const prev = ((t - 1) * B + b) * H;
-    const cur = prev + B * H;
-    const tco = ((t - 1) * B + b) * H;
+    const go = gOff + b * G4, prev = aOff + b * H, cur = prev + B * H, tco = tOff + b * H;
     for (let j = 0; j < H; j++) {
-      const f = 1 / (1 + Math.exp(-gates[go + j]));
-      const u = 1 / (1 + Math.exp(-gates[go + H + j]));
-      const cc = Math.tanh(gates[go + 2 * H + j]);
-      const o = 1 / (1 + Math.exp(-gates[go + 3 * H + j]));
-      gates[go + j] = f;
-      gates[go + H + j] = u;
-      gates[go + 2 * H + j] = cc;
-      gates[go + 3 * H + j] = o;
-      const ct = f * c[prev + j] + u * cc;
-      const th = Math.tanh(ct);
+      const ct = gates[go + j] * c[prev + j] + gates[go + H + j] * gates[go + 2 * H + j];
       c[cur + j] = ct;
-      tc[tco + j] = th;
-      a[cur + j] = o * th;
+      tc[tco + j] = ct;
     }
+  }
+  gateActivations(tc, tOff, 1, B * H, 0, B * H, 0); // tanh(c<t>)
+  for (let b = 0; b < B; b++) {
+    const go = gOff + b * G4 + 3 * H, cur = aOff + (B + b) * H, tco = tOff + b * H;
+    for (let j = 0; j < H; j++) a[cur + j] = gates[go + j] * tc[tco + j];
   }
 }
 
