@@ -39,6 +39,28 @@ describe("rnnlab reproduce --quick", () => {
     }
   }, 180_000);
 
+  it.concurrent("--only T=6 keeps one value of an axis: 4 runs, with the same run ids as in the full grid; unknown axes and values are usage errors", async () => {
+    const dir = join(tmp, "adding-only");
+    const r = await run(["reproduce", "adding", "--quick", "--only", "T=6", "--workers", "1", "--quiet", "--out", dir]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    const plan = json(dir, "plan.json");
+    expect(plan.runs.map((x: { point: { cell: string; T: number }; seed: number }) => `${x.point.cell} ${x.point.T} ${x.seed}`))
+      .toEqual(["lstm 6 1", "lstm 6 2", "rnn 6 1", "rnn 6 2"]);
+    expect(json(dir, "adding.json").groups.map((g: { label: string }) => g.label)).toEqual(["cell=lstm T=6", "cell=rnn T=6"]);
+    const fullDir = join(tmp, "adding-full");
+    expect((await run(["reproduce", "adding", "--quick", "--workers", "1", "--quiet", "--out", fullDir])).code).toBe(0);
+    const full = json(fullDir, "plan.json");
+    const ids = new Map(full.runs.map((x: { point: { cell: string; T: number }; seed: number; id: string }) => [`${x.point.cell} ${x.point.T} ${x.seed}`, x.id]));
+    for (const x of plan.runs) expect(x.id).toBe(ids.get(`${x.point.cell} ${x.point.T} ${x.seed}`));
+    const bad = await run(["reproduce", "adding", "--quick", "--only", "H=6", "--out", join(tmp, "bad1")]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--only H=6: H is not an axis of adding's grid \(its axes: cell, T\)/);
+    const bad2 = await run(["reproduce", "adding", "--quick", "--only", "T=7,10", "--out", join(tmp, "bad2")]);
+    expect(bad2.code).toBe(2);
+    expect(bad2.stderr).toMatch(/--only T=7,10: 7 is not a value of T \(its values: 6, 10\)/);
+  }, 240_000);
+
   it.concurrent("rnnlab reproduce copy --quick writes copy.json with the memoryless baseline 10 ln 8/(T+20)", async () => {
     const dir = await reproduce("copy");
     const c = json(dir, "copy.json");

@@ -34,6 +34,7 @@ const reproduceSchema = z.object({
   steps: intFlag(1, 100_000_000).optional(),
   seeds: z.string().regex(/^\d{1,10}(,\d{1,10})*$/, "expected seeds separated by commas, such as 1,2,3").optional(),
   workers: intFlag(1, 256).optional(),
+  only: z.array(z.string().regex(/^[A-Za-z][\w-]*=[^=,]+(,[^=,]+)*$/, "expected AXIS=VALUES, such as T=100 or cell=lstm,rnn")).optional(),
   out: z.string().optional(),
   quiet: z.boolean().default(false),
 });
@@ -46,6 +47,7 @@ export function reproduceCommand(): Command {
     .option("--quick", "tiny sizes (seconds; what the tests run)")
     .option("--steps <n>", "training steps per run instead of the reproduction's")
     .option("--seeds <list>", "seeds instead of the reproduction's, such as 1,2,3")
+    .option("--only <axis=values>", "keep only these values of one axis of the grid, such as T=100 (repeatable); run ids do not change, so runs move between folders", (v: string, prev: string[] = []) => [...prev, v])
     .option("--workers <n>", `worker threads (default: the CPUs, here ${availableParallelism()})`)
     .option("--out <dir>", "output folder (default out/reproduce/NAME, or out/reproduce/NAME-quick)")
     .option("--quiet", "print no progress")
@@ -56,6 +58,7 @@ ${REPRODUCTIONS.map((r) => `  ${r.name.padEnd(10)} ${r.title}`).join("\n")}
 
 Examples:
   rnnlab reproduce adding                      # 12 runs (hours; see the README for times); Ctrl-C and rerun to continue
+  rnnlab reproduce adding --only T=100 --out out/reproduce/adding-T100   # the T = 100 half (6 runs)
   rnnlab reproduce gradients --steps 300
   rnnlab reproduce char-lm --quick --out /tmp/charlm`)
     .action((name: string, raw: Record<string, unknown>, cmd: Command) => {
@@ -74,6 +77,7 @@ async function runReproduce(f: ReproduceFlags): Promise<void> {
     if (seeds.some((s) => s > 2 ** 32 - 1)) throw new UsageError(`--seeds: ${f.seeds} is not allowed: each seed must be in [0, ${2 ** 32 - 1}]`);
     gridObj.seeds = seeds;
   }
+  for (const o of f.only ?? []) restrictAxis(gridObj, o, rep.name);
   const grid = parseGrid(gridObj, `reproduce ${rep.name}`);
   const plan = expandGrid(grid, `reproduce ${rep.name}`);
   mkdirSync(dir, { recursive: true });
@@ -98,4 +102,18 @@ async function runReproduce(f: ReproduceFlags): Promise<void> {
   const lines = rep.finish({ dir, plan, collected, quick: f.quick });
   process.stdout.write([...lines, ...(grid.success ? ["", ...summaryLines(collected)] : [])].join("\n") + "\n");
   log(`wrote ${join(dir, `${rep.name}.json`)} (and summary.json, summary.csv, success-rate.json, curves.json)`);
+}
+
+/** `--only AXIS=V1,V2`: the grid's axis AXIS keeps V1, V2 (in the grid's order); an unknown axis or value is a usage error. */
+function restrictAxis(gridObj: Record<string, unknown>, only: string, name: string): void {
+  const [key, list] = only.split("=");
+  const axes = (gridObj.grid ?? {}) as Record<string, unknown[]>;
+  const axis = axes[key];
+  if (!Array.isArray(axis)) {
+    throw new UsageError(`--only ${only}: ${key} is not an axis of ${name}'s grid (its axes: ${Object.keys(axes).join(", ") || "none"})`);
+  }
+  const want = list.split(",");
+  const missing = want.filter((w) => !axis.some((v) => String(v) === w));
+  if (missing.length) throw new UsageError(`--only ${only}: ${missing.join(", ")} is not a value of ${key} (its values: ${axis.map(String).join(", ")})`);
+  axes[key] = axis.filter((v) => want.includes(String(v)));
 }
