@@ -10,9 +10,10 @@
 // keeps subnormals, as JavaScript does. test/activations-simd.test.ts checks Object.is against Math.exp
 // and Math.tanh on millions of inputs: random doubles, every branch boundary, ±0, ±Inf, NaN, subnormals.
 //
-// A JavaScript engine whose Math.exp/Math.tanh are not fdlibm's (the standard allows ~1 ulp of
-// freedom) would see these differ from its own Math in the last bit; every engine in use today
-// (V8, SpiderMonkey, JavaScriptCore) uses fdlibm-derived code for these two.
+// A JavaScript engine whose Math.exp/Math.tanh are not fdlibm's (the standard leaves them
+// implementation-approximated) would see these differ from its own Math in the last bit. V8 in Node 20
+// and in Debian's Chromium uses the fdlibm port; a later V8 that calls the C library's tanh would not.
+// The tests would then fail and say so (docs/design-notes.md, "Limits").
 
 // exp: fdlibm's ln2 split, 1/ln2 and the rational approximation's coefficients
 const P1: f64 = 1.66666666666666019037e-01, P2: f64 = -2.77777777770155933842e-03, P3: f64 = 6.61375632143793436117e-05;
@@ -122,7 +123,7 @@ function sigmoidSpan(p: usize, n: i32): void {
 
 /**
  * expm1(y) for the arguments tanh gives it: y in (-2, -2^-27] (|x| < 1: y = -2|x|, k in {0, -1, -2, -3})
- * and [2, 44) (|x| ≥ 1: y = 2|x|, k in [3, 64]). Of fdlibm's final cases these reach k = 0, k = -1,
+ * and [2, 44) (|x| ≥ 1: y = 2|x|, k in [3, 63]). Of fdlibm's final cases these reach k = 0, k = -1,
  * "k ≤ -2 or k > 56", "k < 20" and the rest; never k = 1, |y| < 2^-54 or the overflow and NaN filters
  * (tanhLanes handles |x| ≥ 22 and NaN itself; a NaN lane ends in the last case, which keeps it NaN).
  * fdlibm's c is computed for k = 0 too, where it is (y - y) - 0 = 0 and unused.
