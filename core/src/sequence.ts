@@ -24,6 +24,7 @@ import { addColumnSumsBlocked, fillRows, gemmNNBlocked, gemmNTBlocked, gemmTNBlo
 import type { ModelConfig } from "./model";
 import type { ParamLayout } from "./params";
 import { addDirectScaled, renormalizeScaled, scaleByFactors } from "./scaled-carry";
+import { simdGemmNT64 } from "./simd";
 import type { Tape } from "./tape";
 
 /** Gradients of one backward pass. Every field ACCUMULATES; zero it with `zeroGrads`. */
@@ -362,7 +363,15 @@ function scaledDot(X: Float64Array, p: number, q: number, n: number, sc: number)
   return ((s0 + s1) + s2) + s3;
 }
 
-/** log10 Σ_{b,b'} (u_b·u_b')(v_b·v_b') over B rows of U (ld ldu, nu used) and V, with both sides prescaled. */
+/** B²·(nu + nv) multiply-adds from which log10GramNormSq forms its Gram matrices in WebAssembly. */
+const GRAM_SIMD_MIN_WORK = 32768;
+/** log10GramNormSq's two B×B Gram matrices (grown, never shrunk: no allocation per step) */
+let gram = new Float64Array(0);
+
+/**
+ * log10 Σ_{b,b'} (u_b·u_b')(v_b·v_b') over B rows of U (ld ldu, nu used) and V: from the Gram matrices
+ * in WebAssembly when the batch is large enough, else with both sides prescaled by their largest entry.
+ */
 function log10GramNormSq(U: Float64Array, uOff: number, ldu: number, nu: number, V: Float64Array, vOff: number, ldv: number, nv: number, B: number): number {
   let mu = 0, mv = 0;
   for (let b = 0; b < B; b++) {
@@ -372,6 +381,20 @@ function log10GramNormSq(U: Float64Array, uOff: number, ldu: number, nu: number,
   if (mu !== mu || mv !== mv) return NaN;
   if (mu === 0 || mv === 0) return -Infinity;
   if (!(mu < Infinity && mv < Infinity)) return Infinity;
+  // Batched: the two B×B Gram matrices UUᵀ and VVᵀ as float64 products in WebAssembly, where the
+  // entries cannot overflow or underflow: |entries| in [2^-200, 2^200] give Gram entries below
+  // 2^16·2^400 and a largest term above 2^-800 (terms far below it may round to 0: they are below
+  // 2^-200 of it). Outside that range, or without WebAssembly, the prescaled loop below.
+  if (B >= 4 && B * B * (nu + nv) >= GRAM_SIMD_MIN_WORK && mu >= 2 ** -200 && mu <= 2 ** 200 && mv >= 2 ** -200 && mv <= 2 ** 200) {
+    const BB = B * B;
+    if (gram.length < 2 * BB) gram = new Float64Array(2 * BB);
+    gram.fill(0, 0, 2 * BB);
+    if (simdGemmNT64(gram, 0, B, U, uOff, ldu, U, uOff, ldu, B, B, nu) && simdGemmNT64(gram, BB, B, V, vOff, ldv, V, vOff, ldv, B, B, nv)) {
+      let s = 0;
+      for (let i = 0; i < BB; i++) s += gram[i] * gram[BB + i];
+      return s > 0 ? Math.log10(s) : -Infinity;
+    }
+  }
   const su = 1 / mu, sv = 1 / mv;
   // the (b, b') and (b', b) terms are equal: the diagonal once, each pair b < b' once and doubled
   let diag = 0, off = 0;

@@ -246,6 +246,19 @@ export function simdGemmNT(
   return byRowChunks(true, precision === "float32", C, cOff, ldc, A, aOff, lda, B, bOff, ldb, M, N, K);
 }
 
+/**
+ * C += A·Bᵀ in WebAssembly in float64 whatever the matmul precision: for measurements (the ledger's
+ * Gram matrices) that must not change with setMatmulPrecision. False when not run.
+ */
+export function simdGemmNT64(
+  C: Float64Array, cOff: number, ldc: number,
+  A: Float64Array, aOff: number, lda: number,
+  B: Float64Array, bOff: number, ldb: number,
+  M: number, N: number, K: number,
+): boolean {
+  return byRowChunks(true, false, C, cOff, ldc, A, aOff, lda, B, bOff, ldb, M, N, K);
+}
+
 /** C += A·B (linalg's gemmNN; with float32 products, gemmNN32) in WebAssembly; rows of C (and of A) in chunks. False when not run. */
 export function simdGemmNN(
   C: Float64Array, cOff: number, ldc: number,

@@ -103,9 +103,9 @@ describe("Ledger", () => {
     }
   });
 
-  for (const cc of CELL_CASES) {
-    it(`accumulateParamGrads over each single step sums to the BPTT gradient, and ledger.dWaa<t> is its norm (${cc.name})`, () => {
-      const T = 5, B = 2, H = 3, I = 2;
+  // B = 2: the prescaled loop; B = 16, H = 64: the Gram matrices in WebAssembly (B²·(G·H + H) ≥ 32,768)
+  for (const cc of CELL_CASES) for (const [T, B, H, I] of [[5, 2, 3, 2], [4, 16, 64, 3]]) {
+    it(`accumulateParamGrads over each single step sums to the BPTT gradient, and ledger.dWaa<t> is its norm (${cc.name}, B = ${B}, H = ${H})`, () => {
       const rng = new Rng(13);
       const model = randomModel(makeConfig({ ...cc.config, I, H, O: 1 }), rng);
       const batch: Batch = randomBatch(model.config, T, B, "mse", rng);
