@@ -61,6 +61,28 @@ describe("rnnlab reproduce --quick", () => {
     expect(bad2.stderr).toMatch(/--only T=7,10: 7 is not a value of T \(its values: 6, 10\)/);
   }, 240_000);
 
+  it.concurrent("--collect trains nothing: adding.json from the finished runs, with complete: false and the missing run ids", async () => {
+    const dir = join(tmp, "adding-collect");
+    const none = await run(["reproduce", "adding", "--quick", "--collect", "--out", dir]);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/--collect: none of the 8 runs of adding has finished in .*adding-collect/);
+    expect((await run(["reproduce", "adding", "--quick", "--only", "cell=lstm", "--workers", "1", "--quiet", "--out", dir])).code).toBe(0);
+    const r = await run(["reproduce", "adding", "--quick", "--collect", "--quiet", "--out", dir]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/\(4 of 8 runs finished; missing: /);
+    const a = json(dir, "adding.json");
+    const plan = json(dir, "plan.json"); // still the --only run's plan: --collect writes no plan
+    expect(plan.runs.length).toBe(4);
+    expect(a.complete).toBe(false);
+    expect(a.missing.length).toBe(4);
+    expect(a.missing.some((id: string) => plan.runs.some((x: { id: string }) => x.id === id))).toBe(false);
+    for (const id of a.missing) expect(existsSync(join(dir, "runs", id))).toBe(false); // nothing trained
+    expect(a.groups.map((g: { label: string }) => g.label)).toEqual(["cell=lstm T=6", "cell=lstm T=10"]);
+    expect(json(dir, "summary.json").complete).toBe(false);
+    expect(existsSync(join(dir, "loss-curves.png"))).toBe(true);
+  }, 180_000);
+
   it.concurrent("rnnlab reproduce copy --quick writes copy.json with the memoryless baseline 10 ln 8/(T+20)", async () => {
     const dir = await reproduce("copy");
     const c = json(dir, "copy.json");

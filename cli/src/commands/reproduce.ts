@@ -4,7 +4,9 @@
  * grid.json, plan.json, runs/, summary.*, success-rate.json, curves.json and NAME.json. Runs that
  * finished are skipped and interrupted ones continue, so Ctrl-C and the same command again is safe.
  * For a cluster: `rnnlab sweep --grid DIR/grid.json --out DIR --index i` per task, then this command
- * again (every run is then found finished) to write NAME.json.
+ * again (every run is then found finished) to write NAME.json. `--collect` trains nothing: it writes
+ * NAME.json and the figures from the runs that have finished so far (a look at a reproduction that
+ * takes hours), with `complete: false` and the missing run ids in NAME.json until every run is there.
  */
 import { mkdirSync } from "node:fs";
 import { availableParallelism } from "node:os";
@@ -23,6 +25,7 @@ import type { Reproduction } from "../reproduce/reproduction";
 import { summaryLines, writeCollected } from "../sweep/collect";
 import { expandGrid, parseGrid } from "../sweep/grid";
 import { runLocal } from "../sweep/local";
+import { readResult } from "../sweep/run";
 import { writePlan } from "./sweep";
 
 export const REPRODUCTIONS: readonly Reproduction[] = [addingReproduction, copyReproduction, charLmReproduction, gradientsReproduction];
@@ -37,6 +40,7 @@ const reproduceSchema = z.object({
   only: z.array(z.string().regex(/^[A-Za-z][\w-]*=[^=,]+(,[^=,]+)*$/, "expected AXIS=VALUES, such as T=100 or cell=lstm,rnn")).optional(),
   out: z.string().optional(),
   quiet: z.boolean().default(false),
+  collect: z.boolean().default(false),
 });
 type ReproduceFlags = z.output<typeof reproduceSchema> & { name: string };
 
@@ -51,6 +55,7 @@ export function reproduceCommand(): Command {
     .option("--workers <n>", `worker threads (default: the CPUs, here ${availableParallelism()})`)
     .option("--out <dir>", "output folder (default out/reproduce/NAME, or out/reproduce/NAME-quick)")
     .option("--quiet", "print no progress")
+    .option("--collect", "train nothing: write NAME.json and the figures from the runs finished so far (NAME.json says which are missing)")
     .option("--config <file>", "JSON object of these options; flags given here win")
     .addHelpText("after", `
 Reproductions:
@@ -59,6 +64,7 @@ ${REPRODUCTIONS.map((r) => `  ${r.name.padEnd(10)} ${r.title}`).join("\n")}
 Examples:
   rnnlab reproduce adding                      # 12 runs (hours; see the README for times); Ctrl-C and rerun to continue
   rnnlab reproduce adding --only T=100 --out out/reproduce/adding-T100   # the T = 100 half (6 runs)
+  rnnlab reproduce adding --collect            # while it runs (another terminal): the finished runs' results so far
   rnnlab reproduce gradients --steps 300
   rnnlab reproduce char-lm --quick --out /tmp/charlm`)
     .action((name: string, raw: Record<string, unknown>, cmd: Command) => {
@@ -80,10 +86,22 @@ async function runReproduce(f: ReproduceFlags): Promise<void> {
   for (const o of f.only ?? []) restrictAxis(gridObj, o, rep.name);
   const grid = parseGrid(gridObj, `reproduce ${rep.name}`);
   const plan = expandGrid(grid, `reproduce ${rep.name}`);
+  const log = (s: string) => { if (!f.quiet) process.stderr.write(s + "\n"); };
+  if (f.collect) {
+    // read-only on the runs: a reproduction still training in another process is left alone
+    const finished = plan.runs.filter((r) => readResult(dir, r) !== null);
+    if (!finished.length) throw new UsageError(`--collect: none of the ${plan.runs.length} runs of ${rep.name} has finished in ${dir} (run without --collect to train them)`);
+    const collected = writeCollected(dir, plan);
+    const missing = plan.runs.filter((r) => !finished.includes(r)).map((r) => r.id);
+    const lines = rep.finish({ dir, plan: { ...plan, runs: finished }, collected, quick: f.quick, missing });
+    const note = missing.length ? [`(${finished.length} of ${plan.runs.length} runs finished; missing: ${missing.join(", ")})`] : [];
+    process.stdout.write([...lines, ...note, ...(grid.success ? ["", ...summaryLines(collected)] : [])].join("\n") + "\n");
+    log(`wrote ${join(dir, `${rep.name}.json`)} from ${finished.length} of ${plan.runs.length} runs`);
+    return;
+  }
   mkdirSync(dir, { recursive: true });
   writeFileAtomic(join(dir, "grid.json"), JSON.stringify(gridObj, null, 1) + "\n");
   writePlan(dir, plan);
-  const log = (s: string) => { if (!f.quiet) process.stderr.write(s + "\n"); };
   const workers = f.workers ?? availableParallelism();
   log(`rnnlab reproduce ${rep.name}: ${rep.source}`);
   log(`  ${plan.runs.length} runs of ${plan.runs[0].flags.steps} steps in ${dir} on ${Math.min(workers, plan.runs.length)} worker thread(s)`);
@@ -99,7 +117,7 @@ async function runReproduce(f: ReproduceFlags): Promise<void> {
     return;
   }
   const collected = writeCollected(dir, plan);
-  const lines = rep.finish({ dir, plan, collected, quick: f.quick });
+  const lines = rep.finish({ dir, plan, collected, quick: f.quick, missing: [] });
   process.stdout.write([...lines, ...(grid.success ? ["", ...summaryLines(collected)] : [])].join("\n") + "\n");
   log(`wrote ${join(dir, `${rep.name}.json`)} (and summary.json, summary.csv, success-rate.json, curves.json)`);
 }

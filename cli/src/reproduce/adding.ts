@@ -45,7 +45,7 @@ export const addingReproduction: Reproduction = {
     const groups = groupRuns(ctx);
     const sc = ctx.plan.grid.success!;
     writeFileAtomic(join(ctx.dir, "adding.json"), JSON.stringify({
-      format: "rnnlab-reproduce-adding", version: 1, source: addingReproduction.source,
+      format: "rnnlab-reproduce-adding", version: 1, complete: ctx.missing.length === 0, missing: ctx.missing, source: addingReproduction.source,
       baseline: 1 / 6, threshold: sc.below, window: sc.window, base: ctx.plan.grid.base, steps: ctx.plan.runs[0]?.flags.steps ?? 0,
       groups,
     }) + "\n");

@@ -55,7 +55,7 @@ export const charLmReproduction: Reproduction = {
         smoothed: { step, loss: smoothed }, names };
     });
     writeFileAtomic(join(ctx.dir, "char-lm.json"), JSON.stringify({
-      format: "rnnlab-reproduce-char-lm", version: 1, source: charLmReproduction.source, base: ctx.plan.grid.base,
+      format: "rnnlab-reproduce-char-lm", version: 1, complete: ctx.missing.length === 0, missing: ctx.missing, source: charLmReproduction.source, base: ctx.plan.grid.base,
       smoothing: "loss<0> = ln V·7; loss<j> = 0.999·loss<j-1> + 0.001·(the j-th step's loss, summed over the name's characters)", runs,
     }) + "\n");
     return out;

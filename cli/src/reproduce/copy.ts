@@ -37,7 +37,7 @@ export const copyReproduction: Reproduction = {
     const T = ctx.plan.runs[0]?.flags.T ?? 0;
     const baseline = groups[0]?.baseline ?? NaN;
     writeFileAtomic(join(ctx.dir, "copy.json"), JSON.stringify({
-      format: "rnnlab-reproduce-copy", version: 1, source: copyReproduction.source,
+      format: "rnnlab-reproduce-copy", version: 1, complete: ctx.missing.length === 0, missing: ctx.missing, source: copyReproduction.source,
       T, baseline, beatsBelow: sc.below, window: sc.window, base: ctx.plan.grid.base, steps: ctx.plan.runs[0]?.flags.steps ?? 0,
       groups,
     }) + "\n");

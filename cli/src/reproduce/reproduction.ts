@@ -8,9 +8,12 @@ import type { Plan } from "../sweep/grid";
 
 export interface ReproduceContext {
   dir: string;
+  /** the plan's finished runs (all of them, except under --collect) */
   plan: Plan;
   collected: ReturnType<typeof collect>;
   quick: boolean;
+  /** ids of the runs that have not finished (--collect); NAME.json records them with complete: false */
+  missing: string[];
 }
 
 export interface Reproduction {
