@@ -371,8 +371,9 @@ let gram = new Float64Array(0);
 /**
  * log10 Σ_{b,b'} (u_b·u_b')(v_b·v_b') over B rows of U (ld ldu, nu used) and V: from the Gram matrices
  * in WebAssembly when the batch is large enough, else with both sides prescaled by their largest entry.
+ * Exported for its tests only.
  */
-function log10GramNormSq(U: Float64Array, uOff: number, ldu: number, nu: number, V: Float64Array, vOff: number, ldv: number, nv: number, B: number): number {
+export function log10GramNormSq(U: Float64Array, uOff: number, ldu: number, nu: number, V: Float64Array, vOff: number, ldv: number, nv: number, B: number): number {
   let mu = 0, mv = 0;
   for (let b = 0; b < B; b++) {
     mu = Math.max(mu, maxAbs(U, uOff + b * ldu, nu));
@@ -381,10 +382,12 @@ function log10GramNormSq(U: Float64Array, uOff: number, ldu: number, nu: number,
   if (mu !== mu || mv !== mv) return NaN;
   if (mu === 0 || mv === 0) return -Infinity;
   if (!(mu < Infinity && mv < Infinity)) return Infinity;
-  // Batched: the two B×B Gram matrices UUᵀ and VVᵀ as float64 products in WebAssembly, where the
-  // entries cannot overflow or underflow: |entries| in [2^-200, 2^200] give Gram entries below
-  // 2^16·2^400 and a largest term above 2^-800 (terms far below it may round to 0: they are below
-  // 2^-200 of it). Outside that range, or without WebAssembly, the prescaled loop below.
+  // Batched: the two B×B Gram matrices UUᵀ and VVᵀ as float64 products in WebAssembly. With every
+  // |entry| ≤ mu, mv in [2^-200, 2^200], nothing overflows: Gram entries are below nu·2^400 ≤ 2^418
+  // (nu ≤ 4·MAX_DIM). Underflow can still happen: when the largest u and the largest v sit in
+  // different rows, every term can be tiny and s lands below 2^-1074. Rounding to 0 inside the
+  // products costs at most ~nu·2^-1074 per Gram entry, far below 2^-250·mu²mv², so s is kept only
+  // when s ≥ 2^-200·mu²mv² (≥ 2^-1000); below that, or without WebAssembly, the prescaled loop.
   if (B >= 4 && B * B * (nu + nv) >= GRAM_SIMD_MIN_WORK && mu >= 2 ** -200 && mu <= 2 ** 200 && mv >= 2 ** -200 && mv <= 2 ** 200) {
     const BB = B * B;
     if (gram.length < 2 * BB) gram = new Float64Array(2 * BB);
@@ -392,7 +395,7 @@ function log10GramNormSq(U: Float64Array, uOff: number, ldu: number, nu: number,
     if (simdGemmNT64(gram, 0, B, U, uOff, ldu, U, uOff, ldu, B, B, nu) && simdGemmNT64(gram, BB, B, V, vOff, ldv, V, vOff, ldv, B, B, nv)) {
       let s = 0;
       for (let i = 0; i < BB; i++) s += gram[i] * gram[BB + i];
-      return s > 0 ? Math.log10(s) : -Infinity;
+      if (s >= 2 ** -200 * (mu * mu) * (mv * mv)) return Math.log10(s);
     }
   }
   const su = 1 / mu, sv = 1 / mv;

@@ -6,7 +6,8 @@ import { maskEvery, maskLast, type LossSpec } from "../src/loss-spec";
 import { makeConfig, type Model } from "../src/model";
 import { paramLayout } from "../src/params";
 import { Rng } from "../src/rng";
-import { accumulateParamGrads } from "../src/sequence";
+import { accumulateParamGrads, log10GramNormSq } from "../src/sequence";
+import { gemmBackend, setGemmBackend } from "../src/simd";
 import { CELL_CASES, maxRelErr, randomBatch, randomModel, scaledIdentityCase } from "./support/random-case";
 
 /** A linear RNN (g = identity) with Waa = s·I, so dJ/da<t> = s^(T-t)·dJ/da<T> in closed form. */
@@ -110,6 +111,8 @@ describe("Ledger", () => {
       const model = randomModel(makeConfig({ ...cc.config, I, H, O: 1 }), rng);
       const batch: Batch = randomBatch(model.config, T, B, "mse", rng);
       const spec: LossSpec = { loss: "mse", reduction: "mean", mask: maskEvery(T) };
+      // the B = 16 case is only worth having if WebAssembly is there to take the Gram path
+      if (B >= 4) expect(gemmBackend()).toBe("wasm");
       const ws = lossAndGrads(null, model, batch, spec, { ledger: true });
       const lay = ws.layout;
       const sum = new Float64Array(lay.size);
@@ -130,6 +133,54 @@ describe("Ledger", () => {
       expect(maxRelErr(sum.subarray(0, head), ws.grads.dparams.subarray(0, head))).toBeLessThan(1e-12);
     });
   }
+});
+
+describe("log10GramNormSq: log10 ‖Σ_b u_b v_bᵀ‖_F² (the ledger's dWaa<t>)", () => {
+  const B = 16, n = 1024; // B²·2n ≥ 32,768: the Gram path, when WebAssembly is on
+  // rows b of U and V carry one nonzero each, in column b: ‖Σ_b u_b v_bᵀ‖_F² = Σ_b u_b² v_b²
+  function diagonalCase(u: number[], v: number[]) {
+    const U = new Float64Array(B * n), V = new Float64Array(B * n);
+    for (let b = 0; b < B; b++) { U[b * n + b] = u[b]; V[b * n + b] = v[b]; }
+    return { U, V };
+  }
+  function both(U: Float64Array, V: Float64Array): [number, number] {
+    expect(gemmBackend()).toBe("wasm");
+    const gram = log10GramNormSq(U, 0, n, n, V, 0, n, n, B);
+    setGemmBackend("js");
+    try { return [gram, log10GramNormSq(U, 0, n, n, V, 0, n, n, B)]; } finally { setGemmBackend("wasm"); }
+  }
+
+  it("gives the prescaled loop's value, to rounding, on dense random rows", () => {
+    const rng = new Rng(5);
+    const U = new Float64Array(B * n), V = new Float64Array(B * n);
+    for (let i = 0; i < U.length; i++) { U[i] = rng.randn(); V[i] = rng.randn() * 1e-3; }
+    const [gram, loop] = both(U, V);
+    expect(Number.isFinite(gram)).toBe(true);
+    expect(Math.abs(gram - loop)).toBeLessThan(1e-12);
+  });
+
+  it("falls back to the prescaled loop when the Gram terms underflow (largest u and largest v in different rows)", () => {
+    // u_0 = v_1 = 2^-200 (inside the Gram path's range), every other entry 2^-700: each term u_b²v_b²
+    // is at most 2^-1800, below the smallest float64, so the Gram sum is 0; the exact value is
+    // 2·2^-1800 + 14·2^-2800, log10 = -1799·log10 2
+    const u = Array.from({ length: B }, (_, b) => (b === 0 ? 2 ** -200 : 2 ** -700));
+    const v = Array.from({ length: B }, (_, b) => (b === 1 ? 2 ** -200 : 2 ** -700));
+    const { U, V } = diagonalCase(u, v);
+    const [gram, loop] = both(U, V);
+    expect(Math.abs(loop - -1799 * Math.log10(2))).toBeLessThan(1e-12);
+    expect(gram).toBe(loop);
+  });
+
+  it("keeps the Gram value when the terms are small but representable", () => {
+    // u_b = v_b = 2^-150·(b + 1): inside the range check and s ≈ 2^-600·Σ(b+1)⁴, above the underflow guard
+    const u = Array.from({ length: B }, (_, b) => 2 ** -150 * (b + 1));
+    const { U, V } = diagonalCase(u, u);
+    let exact = 0;
+    for (let b = 0; b < B; b++) exact += (b + 1) ** 4;
+    const [gram, loop] = both(U, V);
+    expect(Math.abs(gram - (Math.log10(exact) - 600 * Math.log10(2)))).toBeLessThan(1e-13);
+    expect(Math.abs(gram - loop)).toBeLessThan(1e-13);
+  });
 });
 
 describe("Ledger.dWaa at extreme state magnitudes (regression)", () => {
