@@ -26,6 +26,9 @@ describe("rnnlab reproduce --quick", () => {
     const dir = await reproduce("adding");
     const a = json(dir, "adding.json");
     expect(a.format).toBe("rnnlab-reproduce-adding");
+    expect(a.complete).toBe(true);
+    expect(a.selection).toBe(null); // the whole reproduction
+    expect(readFileSync(join(dir, "loss-curves.svg"), "utf8")).not.toMatch(/partial/);
     expect(a.baseline).toBeCloseTo(1 / 6, 15);
     expect(a.threshold).toBe(0.01);
     expect(a.groups.map((g: { label: string }) => g.label)).toEqual(["cell=lstm T=6", "cell=lstm T=10", "cell=rnn T=6", "cell=rnn T=10"]);
@@ -47,7 +50,11 @@ describe("rnnlab reproduce --quick", () => {
     const plan = json(dir, "plan.json");
     expect(plan.runs.map((x: { point: { cell: string; T: number }; seed: number }) => `${x.point.cell} ${x.point.T} ${x.seed}`))
       .toEqual(["lstm 6 1", "lstm 6 2", "rnn 6 1", "rnn 6 2"]);
-    expect(json(dir, "adding.json").groups.map((g: { label: string }) => g.label)).toEqual(["cell=lstm T=6", "cell=rnn T=6"]);
+    const only = json(dir, "adding.json");
+    expect(only.groups.map((g: { label: string }) => g.label)).toEqual(["cell=lstm T=6", "cell=rnn T=6"]);
+    // complete, but of the --only plan: the file says so
+    expect(only.complete).toBe(true);
+    expect(only.selection).toEqual({ only: ["T=6"], seeds: null, steps: null });
     const fullDir = join(tmp, "adding-full");
     expect((await run(["reproduce", "adding", "--quick", "--workers", "1", "--quiet", "--out", fullDir])).code).toBe(0);
     const full = json(fullDir, "plan.json");
@@ -80,7 +87,19 @@ describe("rnnlab reproduce --quick", () => {
     for (const id of a.missing) expect(existsSync(join(dir, "runs", id))).toBe(false); // nothing trained
     expect(a.groups.map((g: { label: string }) => g.label)).toEqual(["cell=lstm T=6", "cell=lstm T=10"]);
     expect(json(dir, "summary.json").complete).toBe(false);
+    expect(a.selection).toBe(null);
     expect(existsSync(join(dir, "loss-curves.png"))).toBe(true);
+    // the figures say they are partial
+    expect(readFileSync(join(dir, "loss-curves.svg"), "utf8")).toMatch(/partial: 4 of 8 runs finished/);
+    expect(readFileSync(join(dir, "success-rate.svg"), "utf8")).toMatch(/partial: 4 of 8 runs finished/);
+    // --seeds and --steps narrow the plan, and the selection records them
+    const s = await run(["reproduce", "adding", "--quick", "--collect", "--quiet", "--only", "cell=lstm", "--seeds", "1,2", "--out", dir]);
+    expect(s.code).toBe(0);
+    const sel = json(dir, "adding.json");
+    expect(sel.complete).toBe(true);
+    expect(sel.missing).toEqual([]);
+    expect(sel.selection).toEqual({ only: ["cell=lstm"], seeds: [1, 2], steps: null });
+    expect(readFileSync(join(dir, "loss-curves.svg"), "utf8")).not.toMatch(/partial/);
   }, 180_000);
 
   it.concurrent("rnnlab reproduce copy --quick writes copy.json with the memoryless baseline 10 ln 8/(T+20)", async () => {

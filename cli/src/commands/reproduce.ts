@@ -22,10 +22,9 @@ import { charLmReproduction } from "../reproduce/char-lm";
 import { copyReproduction } from "../reproduce/copy";
 import { gradientsReproduction } from "../reproduce/gradients";
 import type { Reproduction } from "../reproduce/reproduction";
-import { summaryLines, writeCollected } from "../sweep/collect";
+import { collect, summaryLines, writeCollected } from "../sweep/collect";
 import { expandGrid, parseGrid } from "../sweep/grid";
 import { runLocal } from "../sweep/local";
-import { readResult } from "../sweep/run";
 import { writePlan } from "./sweep";
 
 export const REPRODUCTIONS: readonly Reproduction[] = [addingReproduction, copyReproduction, charLmReproduction, gradientsReproduction];
@@ -86,14 +85,20 @@ async function runReproduce(f: ReproduceFlags): Promise<void> {
   for (const o of f.only ?? []) restrictAxis(gridObj, o, rep.name);
   const grid = parseGrid(gridObj, `reproduce ${rep.name}`);
   const plan = expandGrid(grid, `reproduce ${rep.name}`);
+  // what NAME.json's `complete` is relative to: the whole reproduction, or the part these flags picked
+  const selection = f.only?.length || f.seeds !== undefined || f.steps !== undefined
+    ? { only: f.only ?? [], seeds: f.seeds !== undefined ? (gridObj.seeds as number[]) : null, steps: f.steps ?? null }
+    : null;
   const log = (s: string) => { if (!f.quiet) process.stderr.write(s + "\n"); };
   if (f.collect) {
     // read-only on the runs: a reproduction still training in another process is left alone
-    const finished = plan.runs.filter((r) => readResult(dir, r) !== null);
+    // one reading decides everything written: a run finishing meanwhile is in all of it or in none
+    const collected = collect(dir, plan);
+    const finished = plan.runs.filter((_, i) => collected.results[i] !== null);
     if (!finished.length) throw new UsageError(`--collect: none of the ${plan.runs.length} runs of ${rep.name} has finished in ${dir} (run without --collect to train them)`);
-    const collected = writeCollected(dir, plan);
-    const missing = plan.runs.filter((r) => !finished.includes(r)).map((r) => r.id);
-    const lines = rep.finish({ dir, plan: { ...plan, runs: finished }, collected, quick: f.quick, missing });
+    writeCollected(dir, plan, collected);
+    const missing = plan.runs.filter((_, i) => collected.results[i] === null).map((r) => r.id);
+    const lines = rep.finish({ dir, plan: { ...plan, runs: finished }, collected, quick: f.quick, missing, selection });
     const note = missing.length ? [`(${finished.length} of ${plan.runs.length} runs finished; missing: ${missing.join(", ")})`] : [];
     process.stdout.write([...lines, ...note, ...(grid.success ? ["", ...summaryLines(collected)] : [])].join("\n") + "\n");
     log(`wrote ${join(dir, `${rep.name}.json`)} from ${finished.length} of ${plan.runs.length} runs`);
@@ -117,7 +122,7 @@ async function runReproduce(f: ReproduceFlags): Promise<void> {
     return;
   }
   const collected = writeCollected(dir, plan);
-  const lines = rep.finish({ dir, plan, collected, quick: f.quick, missing: [] });
+  const lines = rep.finish({ dir, plan, collected, quick: f.quick, missing: [], selection });
   process.stdout.write([...lines, ...(grid.success ? ["", ...summaryLines(collected)] : [])].join("\n") + "\n");
   log(`wrote ${join(dir, `${rep.name}.json`)} (and summary.json, summary.csv, success-rate.json, curves.json)`);
 }

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { ADDING_SOLVED_MSE } from "../../../core/src/index";
 import { writeFileAtomic } from "../files";
 import { groupRuns, lossText, stepsText } from "./grouped";
-import type { Reproduction } from "./reproduction";
+import { reportHead, type Reproduction } from "./reproduction";
 
 /**
  * Training steps of the full reproduction. The LSTM sits on the 1/6 plateau for a long time and then
@@ -45,7 +45,7 @@ export const addingReproduction: Reproduction = {
     const groups = groupRuns(ctx);
     const sc = ctx.plan.grid.success!;
     writeFileAtomic(join(ctx.dir, "adding.json"), JSON.stringify({
-      format: "rnnlab-reproduce-adding", version: 1, complete: ctx.missing.length === 0, missing: ctx.missing, source: addingReproduction.source,
+      ...reportHead(ctx, "rnnlab-reproduce-adding", addingReproduction.source),
       baseline: 1 / 6, threshold: sc.below, window: sc.window, base: ctx.plan.grid.base, steps: ctx.plan.runs[0]?.flags.steps ?? 0,
       groups,
     }) + "\n");

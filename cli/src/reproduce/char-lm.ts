@@ -13,7 +13,7 @@ import { initialLoss, modelFromJSONText, Rng, sampleName, smoothLoss, type CharL
 import { writeFileAtomic } from "../files";
 import { runDir } from "../sweep/run";
 import { buildTask } from "../train-run";
-import type { Reproduction } from "./reproduction";
+import { reportHead, type Reproduction } from "./reproduction";
 
 /** The course's num_iterations and dino_names. */
 export const CHAR_LM_STEPS = 35_000;
@@ -55,7 +55,7 @@ export const charLmReproduction: Reproduction = {
         smoothed: { step, loss: smoothed }, names };
     });
     writeFileAtomic(join(ctx.dir, "char-lm.json"), JSON.stringify({
-      format: "rnnlab-reproduce-char-lm", version: 1, complete: ctx.missing.length === 0, missing: ctx.missing, source: charLmReproduction.source, base: ctx.plan.grid.base,
+      ...reportHead(ctx, "rnnlab-reproduce-char-lm", charLmReproduction.source), base: ctx.plan.grid.base,
       smoothing: "loss<0> = ln V·7; loss<j> = 0.999·loss<j-1> + 0.001·(the j-th step's loss, summed over the name's characters)", runs,
     }) + "\n");
     return out;

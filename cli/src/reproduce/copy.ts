@@ -8,7 +8,7 @@
 import { join } from "node:path";
 import { writeFileAtomic } from "../files";
 import { groupRuns } from "./grouped";
-import type { Reproduction } from "./reproduction";
+import { reportHead, type Reproduction } from "./reproduction";
 
 export const COPY_STEPS = 10_000;
 /** "beats the baseline": the mean loss over the window below this fraction of it */
@@ -37,7 +37,7 @@ export const copyReproduction: Reproduction = {
     const T = ctx.plan.runs[0]?.flags.T ?? 0;
     const baseline = groups[0]?.baseline ?? NaN;
     writeFileAtomic(join(ctx.dir, "copy.json"), JSON.stringify({
-      format: "rnnlab-reproduce-copy", version: 1, complete: ctx.missing.length === 0, missing: ctx.missing, source: copyReproduction.source,
+      ...reportHead(ctx, "rnnlab-reproduce-copy", copyReproduction.source),
       T, baseline, beatsBelow: sc.below, window: sc.window, base: ctx.plan.grid.base, steps: ctx.plan.runs[0]?.flags.steps ?? 0,
       groups,
     }) + "\n");

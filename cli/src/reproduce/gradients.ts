@@ -11,7 +11,7 @@ import { ledgerRecords, lossAndGrads, modelFromJSONText, Rng, type Model } from 
 import { writeFileAtomic } from "../files";
 import { runDir } from "../sweep/run";
 import { setupTraining } from "../train-run";
-import type { Reproduction } from "./reproduction";
+import { reportHead, type Reproduction } from "./reproduction";
 
 export const GRADIENTS_STEPS = 1000;
 /** Seed of the evaluation batch (not a training seed). */
@@ -53,7 +53,7 @@ export const gradientsReproduction: Reproduction = {
       return { cell: run.flags.cell, seed: run.seed, id: run.id, steps: run.flags.steps, init, trained };
     });
     writeFileAtomic(join(ctx.dir, "gradients.json"), JSON.stringify({
-      format: "rnnlab-reproduce-gradients", version: 1, complete: ctx.missing.length === 0, missing: ctx.missing, source: gradientsReproduction.source, base: ctx.plan.grid.base,
+      ...reportHead(ctx, "rnnlab-reproduce-gradients", gradientsReproduction.source), base: ctx.plan.grid.base,
       T, evalSeed: EVAL_SEED, t: Array.from({ length: T }, (_, i) => i + 1),
       note: "log10 norms over the evaluation batch; null where a part is exactly zero (direct: no loss before T)", runs,
     }) + "\n");

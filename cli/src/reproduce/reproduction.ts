@@ -14,6 +14,26 @@ export interface ReproduceContext {
   quick: boolean;
   /** ids of the runs that have not finished (--collect); NAME.json records them with complete: false */
   missing: string[];
+  /** the part of the reproduction that --only, --seeds and --steps picked; null for all of it */
+  selection: Selection | null;
+}
+
+export interface Selection {
+  /** the --only flags as given (AXIS=VALUES), in order */
+  only: string[];
+  /** the seeds run, when --seeds was given */
+  seeds: number[] | null;
+  /** the steps per run, when --steps was given */
+  steps: number | null;
+}
+
+/**
+ * The fields every NAME.json starts with. `complete` says whether every run of the selected plan has
+ * finished; `selection` says which plan that was (null: the whole reproduction), so a file written for
+ * `--only T=100` cannot pass for the full reproduction.
+ */
+export function reportHead(ctx: ReproduceContext, format: string, source: string) {
+  return { format, version: 1, complete: ctx.missing.length === 0, missing: ctx.missing, selection: ctx.selection, source };
 }
 
 export interface Reproduction {

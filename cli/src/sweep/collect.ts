@@ -200,27 +200,33 @@ export function summaryCsv(summary: Summary): string {
 }
 
 /** The figure's data from success-rate.json: series keyed by their cell when they have one. */
-export function successRateData(sr: SuccessRate): SuccessRateData {
-  const criterion = sr.success ? `${sr.success.metric} below ${sr.success.below}` : "no criterion: final loss";
+export function successRateData(sr: SuccessRate, note = ""): SuccessRateData {
+  const criterion = (sr.success ? `${sr.success.metric} below ${sr.success.below}` : "no criterion: final loss") + note;
   return {
     criterion,
     series: sr.series.map((s) => ({ key: String(s.key.cell ?? s.label), label: s.label, points: s.points.map((p) => ({ T: p.T, rate: p.rate })) })),
   };
 }
 
-/** Writes summary.json, summary.csv, success-rate.json (and its figure, .svg and .png), curves.json and the loss-curves figure (.svg, .png) into `dir`. */
-export function writeCollected(dir: string, plan: Plan): ReturnType<typeof collect> {
-  const c = collect(dir, plan);
+/**
+ * Writes summary.json, summary.csv, success-rate.json (and its figure, .svg and .png), curves.json and
+ * the loss-curves figure (.svg, .png) into `dir`, from `c` (read now unless given: a caller that has
+ * already decided from one reading passes it, so runs finishing meanwhile cannot make the two disagree).
+ * While runs are missing, both figures say how many of the plan's runs they show.
+ */
+export function writeCollected(dir: string, plan: Plan, c: ReturnType<typeof collect> = collect(dir, plan)): ReturnType<typeof collect> {
   writeFileAtomic(join(dir, "summary.json"), JSON.stringify(c.summary, null, 1) + "\n");
   writeFileAtomic(join(dir, "summary.csv"), summaryCsv(c.summary));
   writeFileAtomic(join(dir, "success-rate.json"), JSON.stringify(c.successRate, null, 1) + "\n");
   writeFileAtomic(join(dir, "curves.json"), JSON.stringify(c.curves) + "\n");
+  const total = plan.runs.length, done = total - c.summary.missing.length;
+  const partial = c.summary.complete ? "" : `partial: ${done} of ${total} runs finished`;
   if (c.successRate.series.length) {
-    const svg = successRateFigure(successRateData(c.successRate));
+    const svg = successRateFigure(successRateData(c.successRate, partial && `; ${partial}`));
     writeFileAtomic(join(dir, "success-rate.svg"), svg);
     writeFileAtomic(join(dir, "success-rate.png"), svgToPng(svg));
   }
-  const lc = lossCurvesData(c.curves, plan.grid.description);
+  const lc = lossCurvesData(c.curves, (plan.grid.description ?? "sweep") + (partial && ` (${partial})`));
   if (lc.series.length) {
     const svg = lossCurvesFigure(lc);
     writeFileAtomic(join(dir, "loss-curves.svg"), svg);
