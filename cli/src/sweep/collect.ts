@@ -226,7 +226,7 @@ export function writeCollected(dir: string, plan: Plan, c: ReturnType<typeof col
     writeFileAtomic(join(dir, "success-rate.svg"), svg);
     writeFileAtomic(join(dir, "success-rate.png"), svgToPng(svg));
   }
-  const lc = lossCurvesData(c.curves, (plan.grid.description ?? "sweep") + (partial && ` (${partial})`));
+  const lc = lossCurvesData(c.curves, (plan.grid.description ?? "sweep") + (partial && `; ${partial}`));
   if (lc.series.length) {
     const svg = lossCurvesFigure(lc);
     writeFileAtomic(join(dir, "loss-curves.svg"), svg);
