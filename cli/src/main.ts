@@ -17,6 +17,7 @@ const COMMANDS: Record<string, () => Promise<Command[]>> = {
   sample: async () => [(await import("./commands/train")).sampleCommand()],
   sweep: async () => [(await import("./commands/sweep")).sweepCommand()],
   reproduce: async () => [(await import("./commands/reproduce")).reproduceCommand()],
+  summary: async () => [(await import("./commands/summary")).summaryCommand()],
   gradcheck: async () => [(await import("./commands/gradcheck")).gradcheckCommand()],
   demo: async () => [(await import("./commands/demo")).demoCommand()],
 };

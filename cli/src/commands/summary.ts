@@ -1,0 +1,241 @@
+/**
+ * `rnnlab summary DIR...`: what happened during a training run, read from its metrics.jsonl: the
+ * moving-mean loss (first step below a threshold, final, best window) and, per block of steps, the
+ * mean loss, the mean of log10‖dJ/da<1>‖ − log10‖dJ/da<T>‖ (how much of the last step's gradient
+ * reaches the first step, from the ledger), the share of steps that clipped, skipped updates and
+ * ρ(Waa) at the block's end. The README's training numbers are read with it. Reads a run's folder
+ * (`rnnlab train --out`) or a sweep's or reproduction's folder (every runs/ID/), finished or not: a
+ * run still training is read up to its last whole line.
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { basename, join } from "node:path";
+import { Command } from "commander";
+import { z } from "zod";
+import { parseLayered } from "../config";
+import { UsageError } from "../errors";
+import { writeFileAtomic } from "../files";
+import { intFlag, numberText } from "../flags";
+import { runStats } from "../sweep/collect";
+
+const summarySchema = z.object({
+  block: intFlag(1, 1_000_000_000).optional(),
+  window: intFlag(1, 1_000_000_000).optional(),
+  below: numberText.refine((v) => v > 0, "expected a loss threshold > 0").optional(),
+  json: z.boolean().default(false),
+  out: z.string().optional(),
+});
+type SummaryFlags = z.output<typeof summarySchema>;
+
+/** The window and threshold when neither the flags nor a plan give them (the sweeps' default window). */
+export const SUMMARY_WINDOW = 100;
+
+export function summaryCommand(): Command {
+  return new Command("summary")
+    .description("what happened during training runs: moving-mean loss, and per block of steps the loss, how much gradient reaches step 1, clipping and ρ(Waa) (gated cells: of the candidate's recurrent block)")
+    .argument("<dir...>", "a run's folder (rnnlab train --out) or a sweep's or reproduction's folder (each runs/ID/)")
+    .option("--block <n>", "steps per block (default: a round number that gives at most 15 blocks)")
+    .option("--window <n>", `moving-mean window (default: the plan's success window, else ${SUMMARY_WINDOW})`)
+    .option("--below <x>", "report the first step whose moving-mean loss is below x (default: the plan's success threshold, if any)")
+    .option("--json", "print the summary as JSON")
+    .option("--out <file>", "also write the JSON here (atomically)")
+    .option("--config <file>", "JSON object of these options; flags given here win")
+    .addHelpText("after", `
+Examples:
+  rnnlab summary out/train                             # one run of rnnlab train
+  rnnlab summary out/reproduce/adding --block 2000     # every run of the reproduction, finished or not
+  rnnlab summary out/train --below 0.01 --window 100 --json`)
+    .action((dirs: string[], raw: Record<string, unknown>, cmd: Command) => runSummary(dirs, parseLayered(summarySchema, raw, cmd)));
+}
+
+/** One line of metrics.jsonl (rnnlab train writes more fields; these are the ones read here). */
+interface MetricsLine {
+  step: number;
+  loss: number | null;
+  clipped?: boolean;
+  skipped?: boolean;
+  spectralRadius?: number | null;
+  log10GradFirst?: number | null;
+  log10GradLast?: number | null;
+}
+
+export interface SummaryBlock {
+  /** first and last step of the block (1-based, inclusive) */
+  from: number;
+  to: number;
+  /** mean training loss over the block's finite losses (null when none is finite) */
+  loss: number | null;
+  /** mean over the block of log10‖dJ/da<1>‖ − log10‖dJ/da<T>‖ (null when the ledger was not recorded) */
+  log10GradRatio: number | null;
+  /** share of the block's steps whose gradient was clipped */
+  clipped: number;
+  /** updates skipped for a non-finite gradient */
+  skipped: number;
+  /** spectral radius of the recurrent matrix at the block's last step */
+  rho: number | null;
+}
+
+export interface RunSummary {
+  dir: string;
+  /** the run's grid point and seed when a plan or result names them, else the folder's name */
+  label: string;
+  steps: number;
+  window: number;
+  below: number | null;
+  /** first step at which the mean of the last `window` losses is below `below` */
+  stepsToThreshold: number | null;
+  /** mean of the last `window` losses */
+  finalLoss: number | null;
+  /** the lowest mean over `window` consecutive losses, and the step that window ends at */
+  bestLoss: number | null;
+  bestTo: number | null;
+  block: number;
+  blocks: SummaryBlock[];
+}
+
+/** A round block size (1, 2 or 5 times a power of 10) that splits `steps` into at most `most` blocks. */
+export function roundBlock(steps: number, most = 15): number {
+  for (let p = 1; ; p *= 10) for (const m of [1, 2, 5]) if (m * p * most >= steps) return m * p;
+}
+
+/** Parses metrics.jsonl; a torn last line (a run still writing) is dropped, any other bad line is an error. */
+export function readMetrics(path: string): MetricsLine[] {
+  const lines = readFileSync(path, "utf8").split("\n");
+  const out: MetricsLine[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const l = lines[i];
+    if (!l.trim()) continue;
+    let m: MetricsLine;
+    try {
+      m = JSON.parse(l) as MetricsLine;
+    } catch {
+      if (i === lines.length - 1) break; // no newline yet: the writer is mid-line
+      throw new UsageError(`${path}: line ${i + 1} is not JSON`);
+    }
+    if (typeof m !== "object" || m === null || m.step !== out.length + 1) throw new UsageError(`${path}: line ${i + 1} should be step ${out.length + 1}`);
+    out.push(m);
+  }
+  return out;
+}
+
+/** The summary of one run's metrics. */
+export function summarizeMetrics(metrics: MetricsLine[], o: { dir: string; label: string; window: number; below: number | null; block?: number }): RunSummary {
+  const n = metrics.length;
+  const losses = metrics.map((m) => (typeof m.loss === "number" && Number.isFinite(m.loss) ? m.loss : null));
+  const window = Math.max(1, Math.min(o.window, n));
+  // without a threshold, below = -Infinity: runStats then still takes the final mean over `window`
+  const s = runStats(losses, 1, { metric: "loss", below: o.below ?? -Infinity, window });
+  // best window: the running sum, as runStats takes it, over windows without a non-finite loss
+  let bestLoss: number | null = null, bestTo: number | null = null, sum = 0, bad = 0;
+  for (let i = 0; i < n; i++) {
+    const v = losses[i];
+    if (v === null) bad++; else sum += v;
+    if (i >= window) { const u = losses[i - window]; if (u === null) bad--; else sum -= u; }
+    if (i + 1 >= window && bad === 0 && (bestLoss === null || sum / window < bestLoss)) { bestLoss = sum / window; bestTo = i + 1; }
+  }
+  const block = o.block ?? roundBlock(n);
+  const blocks: SummaryBlock[] = [];
+  for (let from = 0; from < n; from += block) {
+    const to = Math.min(n, from + block);
+    let ls = 0, ln = 0, rs = 0, rn = 0, clipped = 0, skipped = 0;
+    let rho: number | null = null;
+    for (let i = from; i < to; i++) {
+      const m = metrics[i], v = losses[i];
+      if (v !== null) { ls += v; ln++; }
+      const a = m.log10GradFirst, b = m.log10GradLast;
+      if (typeof a === "number" && typeof b === "number" && Number.isFinite(a - b)) { rs += a - b; rn++; }
+      if (m.clipped) clipped++;
+      if (m.skipped) skipped++;
+      if (typeof m.spectralRadius === "number") rho = m.spectralRadius;
+    }
+    blocks.push({ from: from + 1, to, loss: ln ? ls / ln : null, log10GradRatio: rn ? rs / rn : null, clipped: clipped / (to - from), skipped, rho });
+  }
+  return { dir: o.dir, label: o.label, steps: n, window, below: o.below, stepsToThreshold: s.stepsToThreshold, finalLoss: s.finalLoss, bestLoss, bestTo, block, blocks };
+}
+
+interface PlanInfo {
+  labels: Map<string, string>;
+  success: { metric: string; below: number; window: number } | null;
+}
+
+/** Run labels and the success criterion from a sweep's plan.json and its finished runs' results, when present. */
+function readPlan(dir: string): PlanInfo {
+  const labels = new Map<string, string>();
+  let success: PlanInfo["success"] = null;
+  const label = (point: Record<string, unknown>, seed: unknown) => [...Object.entries(point).map(([k, v]) => `${k}=${v}`), `seed ${seed}`].join(" ");
+  const plan = join(dir, "plan.json");
+  if (existsSync(plan)) {
+    const p = JSON.parse(readFileSync(plan, "utf8")) as { grid?: { success?: PlanInfo["success"] }; runs?: { id: string; point: Record<string, unknown>; seed: number }[] };
+    success = p.grid?.success ?? null;
+    for (const r of p.runs ?? []) labels.set(r.id, label(r.point, r.seed));
+  }
+  // several processes may share a folder with different --only (each rewrites plan.json); the results name their own run
+  const runs = join(dir, "runs");
+  for (const f of existsSync(runs) ? readdirSync(runs) : []) {
+    if (!f.endsWith(".json")) continue;
+    const r = JSON.parse(readFileSync(join(runs, f), "utf8")) as { id?: string; point?: Record<string, unknown>; seed?: number };
+    if (r.id && r.point) labels.set(r.id, label(r.point, r.seed));
+  }
+  return { labels, success };
+}
+
+/** A run's own description from its checkpoint (a run still training), or null. */
+function checkpointLabel(dir: string): string | null {
+  const path = join(dir, "checkpoint.json");
+  if (!existsSync(path)) return null;
+  try {
+    // the checkpoint keeps its run's flags as a JSON string (compared as text when resuming)
+    const run = (JSON.parse(readFileSync(path, "utf8")) as { run?: unknown }).run;
+    const r = (typeof run === "string" ? JSON.parse(run) : run) as Record<string, unknown> | undefined;
+    return r && typeof r === "object" ? `${r.task} ${r.cell} T=${r.T} H=${r.hidden} seed ${r.seed}` : null;
+  } catch {
+    return null; // replaced mid-read: the id will do
+  }
+}
+
+/** The runs a folder holds: itself when it has metrics.jsonl, else every runs/ID/ with one. */
+export function findRuns(dir: string): { dir: string; label: string; plan: PlanInfo | null }[] {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`${dir}: no such folder`);
+  if (existsSync(join(dir, "metrics.jsonl"))) return [{ dir, label: checkpointLabel(dir) ?? basename(dir), plan: null }];
+  const runs = join(dir, "runs");
+  const ids = existsSync(runs) ? readdirSync(runs).filter((id) => existsSync(join(runs, id, "metrics.jsonl"))).sort() : [];
+  if (!ids.length) throw new UsageError(`${dir}: holds neither metrics.jsonl nor runs/ID/metrics.jsonl (a folder written by rnnlab train, sweep or reproduce)`);
+  const plan = readPlan(dir);
+  return ids.map((id) => ({ dir: join(runs, id), label: plan.labels.get(id) ?? checkpointLabel(join(runs, id)) ?? id, plan }))
+    .sort((a, b) => a.label.localeCompare(b.label, "en", { numeric: true }));
+}
+
+function runSummary(dirs: string[], f: SummaryFlags): void {
+  const runs: RunSummary[] = [];
+  for (const d of dirs) {
+    for (const r of findRuns(d)) {
+      const metrics = readMetrics(join(r.dir, "metrics.jsonl"));
+      const plan = r.plan?.success?.metric === "loss" ? r.plan.success : null;
+      runs.push(summarizeMetrics(metrics, {
+        dir: r.dir, label: r.label, block: f.block,
+        window: f.window ?? plan?.window ?? SUMMARY_WINDOW,
+        below: f.below ?? plan?.below ?? null,
+      }));
+    }
+  }
+  const json = JSON.stringify({ format: "rnnlab-run-summary", version: 1, runs }, null, 1) + "\n";
+  if (f.out) writeFileAtomic(f.out, json);
+  process.stdout.write(f.json ? json : runs.map(formatRun).join("\n"));
+}
+
+const fix = (v: number | null, d: number) => (v === null ? "-" : v.toFixed(d));
+const lossText = (v: number | null) => (v === null ? "-" : v >= 0.01 ? v.toFixed(4) : v.toPrecision(2));
+const stepText = (v: number) => v.toLocaleString("en-US");
+
+/** The text report of one run. */
+export function formatRun(r: RunSummary): string {
+  const out = [`${r.label} (${r.dir}): ${stepText(r.steps)} steps`];
+  const w = `${r.window}-step mean loss`;
+  const parts = [`final ${lossText(r.finalLoss)}`, `best ${lossText(r.bestLoss)}${r.bestTo === null ? "" : ` (steps ${stepText(r.bestTo - r.window + 1)}–${stepText(r.bestTo)})`}`];
+  if (r.below !== null) parts.unshift(r.stepsToThreshold === null ? `never below ${r.below}` : `first below ${r.below} at step ${stepText(r.stepsToThreshold)}`);
+  out.push(`  ${w}: ${parts.join("; ")}`);
+  out.push(`  ${"steps".padStart(17)}  ${"mean loss".padStart(9)}  ${"log10 ‖dJ/da<1>‖/‖dJ/da<T>‖".padStart(28)}  ${"clipped".padStart(7)}  ${"skipped".padStart(7)}  ${"ρ(Waa)".padStart(7)}`);
+  for (const b of r.blocks) {
+    out.push(`  ${`${stepText(b.from)}–${stepText(b.to)}`.padStart(17)}  ${lossText(b.loss).padStart(9)}  ${fix(b.log10GradRatio, 2).padStart(28)}  ${`${Math.round(100 * b.clipped)}%`.padStart(7)}  ${String(b.skipped).padStart(7)}  ${fix(b.rho, 3).padStart(7)}`);
+  }
+  return out.join("\n") + "\n";
+}
