@@ -365,13 +365,29 @@ function scaledDot(X: Float64Array, p: number, q: number, n: number, sc: number)
 
 /** B²·(nu + nv) multiply-adds from which log10GramNormSq forms its Gram matrices in WebAssembly. */
 const GRAM_SIMD_MIN_WORK = 32768;
-/** log10GramNormSq's two B×B Gram matrices (grown, never shrunk: no allocation per step) */
+/**
+ * s = Σ (u_b·u_c)(v_b·v_c) is accepted only when s ≥ CANCEL·r², r = Σ_b ‖u_b‖‖v_b‖: every computed
+ * term is off by at most about (nu + nv)·2^-53·‖u_b‖‖u_c‖‖v_b‖‖v_c‖, so s's error is below
+ * (nu + nv + B²)·2^-53·r², and the accepted s is good to ~2^-25 relative at most (nu + nv ≤ 2^19),
+ * far below what a log10 shows. Random batch rows give s ≈ r²/B; only rows that cancel one another
+ * come below it, and then the matrix is formed (outerSumLog10NormSq).
+ */
+const CANCEL = 2 ** -20;
+/** log10GramNormSq's two B×B Gram matrices, and the nu×nv sum of outer products when it must be formed (grown, never shrunk: no allocation per step) */
 let gram = new Float64Array(0);
+let outer = new Float64Array(0);
+/** How many calls took each path (for the tests: which path ran is otherwise invisible). */
+const gramPaths = { gram: 0, loop: 0, outer: 0 };
+export function log10GramNormSqPaths(): Readonly<typeof gramPaths> {
+  return { ...gramPaths };
+}
 
 /**
- * log10 Σ_{b,b'} (u_b·u_b')(v_b·v_b') over B rows of U (ld ldu, nu used) and V: from the Gram matrices
- * in WebAssembly when the batch is large enough, else with both sides prescaled by their largest entry.
- * Exported for its tests only.
+ * log10 Σ_{b,b'} (u_b·u_b')(v_b·v_b') = log10 ‖Σ_b u_b v_bᵀ‖_F² over B rows of U (ld ldu, nu used) and V:
+ * from the Gram matrices in WebAssembly when the batch is large enough, else with both sides
+ * prescaled by their largest entry; when the rows cancel (s < CANCEL·r²), from the nu×nv matrix
+ * Σ_b u_b v_bᵀ itself, whose entries are then as exact as the weight gradient's own. Exported for
+ * its tests only.
  */
 export function log10GramNormSq(U: Float64Array, uOff: number, ldu: number, nu: number, V: Float64Array, vOff: number, ldv: number, nv: number, B: number): number {
   let mu = 0, mv = 0;
@@ -386,31 +402,67 @@ export function log10GramNormSq(U: Float64Array, uOff: number, ldu: number, nu: 
   // |entry| ≤ mu, mv in [2^-200, 2^200], nothing overflows: Gram entries are below nu·2^400 ≤ 2^418
   // (nu ≤ 4·MAX_DIM). Underflow can still happen: when the largest u and the largest v sit in
   // different rows, every term can be tiny and s lands below 2^-1074. Rounding to 0 inside the
-  // products costs at most ~nu·2^-1074 per Gram entry, far below 2^-250·mu²mv², so s is kept only
-  // when s ≥ 2^-200·mu²mv² (≥ 2^-1000); below that, or without WebAssembly, the prescaled loop.
+  // products loses at most ~nu·2^-1074 per Gram entry, so a term loses at most ~nu·2^-1074·2^418·2,
+  // ~2^-640, against the 2^-200·mu²mv² ≥ 2^-1000 that s must reach to be kept; below that, or without
+  // WebAssembly, the prescaled loop.
   if (B >= 4 && B * B * (nu + nv) >= GRAM_SIMD_MIN_WORK && mu >= 2 ** -200 && mu <= 2 ** 200 && mv >= 2 ** -200 && mv <= 2 ** 200) {
     const BB = B * B;
     if (gram.length < 2 * BB) gram = new Float64Array(2 * BB);
     gram.fill(0, 0, 2 * BB);
     if (simdGemmNT64(gram, 0, B, U, uOff, ldu, U, uOff, ldu, B, B, nu) && simdGemmNT64(gram, BB, B, V, vOff, ldv, V, vOff, ldv, B, B, nv)) {
-      let s = 0;
+      let s = 0, r = 0;
       for (let i = 0; i < BB; i++) s += gram[i] * gram[BB + i];
-      if (s >= 2 ** -200 * (mu * mu) * (mv * mv)) return Math.log10(s);
+      for (let b = 0; b < B; b++) r += Math.sqrt(gram[b * (B + 1)] * gram[BB + b * (B + 1)]);
+      if (s >= 2 ** -200 * (mu * mu) * (mv * mv) && s >= CANCEL * r * r) {
+        gramPaths.gram++;
+        return Math.log10(s);
+      }
     }
   }
   const su = 1 / mu, sv = 1 / mv;
   // the (b, b') and (b', b) terms are equal: the diagonal once, each pair b < b' once and doubled
-  let diag = 0, off = 0;
+  let diag = 0, off = 0, r = 0;
   for (let b = 0; b < B; b++) {
     for (let c = b; c < B; c++) {
       const uu = scaledDot(U, uOff + b * ldu, uOff + c * ldu, nu, su);
       if (uu === 0) continue;
       const vv = scaledDot(V, vOff + b * ldv, vOff + c * ldv, nv, sv);
-      if (c === b) diag += uu * vv;
+      if (c === b) { diag += uu * vv; r += Math.sqrt(uu * vv); }
       else off += uu * vv;
     }
   }
   const s = diag + 2 * off;
-  if (!(s > 0)) return -Infinity;
-  return Math.log10(s) + 2 * Math.log10(mu) + 2 * Math.log10(mv);
+  if (s > 0 && s >= CANCEL * r * r) {
+    gramPaths.loop++;
+    return Math.log10(s) + 2 * Math.log10(mu) + 2 * Math.log10(mv);
+  }
+  gramPaths.outer++;
+  return outerSumLog10NormSq(U, uOff, ldu, nu, V, vOff, ldv, nv, B, mu, mv);
+}
+
+/**
+ * log10 ‖Σ_b u_b v_bᵀ‖_F² from the nu×nv matrix itself (B·nu·nv multiply-adds, rows b in order, as
+ * the weight gradient sums them): for rows that cancel, where any sum of Gram terms has lost its
+ * digits. U and V are scaled by powers of 2 near 1/mu and 1/mv, which is exact, so that the
+ * cancellation happens between the same numbers as in the gradient. -Infinity only when every entry
+ * is exactly 0.
+ */
+function outerSumLog10NormSq(U: Float64Array, uOff: number, ldu: number, nu: number, V: Float64Array, vOff: number, ldv: number, nv: number, B: number, mu: number, mv: number): number {
+  // eu ≥ -1000 keeps 2^-eu finite for subnormal mu (the scaled entries then stay tiny, as they are)
+  const eu = Math.max(-1000, Math.round(Math.log2(mu))), ev = Math.max(-1000, Math.round(Math.log2(mv)));
+  const su = pow2(-eu), sv = pow2(-ev);
+  const n = nu * nv;
+  if (outer.length < n + nv) outer = new Float64Array(n + nv);
+  outer.fill(0, 0, n);
+  for (let b = 0; b < B; b++) {
+    const vr = vOff + b * ldv;
+    for (let j = 0; j < nv; j++) outer[n + j] = V[vr + j] * sv;
+    for (let i = 0; i < nu; i++) {
+      const a = U[uOff + b * ldu + i] * su;
+      if (a === 0) continue;
+      const row = i * nv;
+      for (let j = 0; j < nv; j++) outer[row + j] += a * outer[n + j];
+    }
+  }
+  return 2 * log10Norm(outer, 0, n) + 2 * (eu + ev) * LOG10_2;
 }

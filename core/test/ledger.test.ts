@@ -6,7 +6,7 @@ import { maskEvery, maskLast, type LossSpec } from "../src/loss-spec";
 import { makeConfig, type Model } from "../src/model";
 import { paramLayout } from "../src/params";
 import { Rng } from "../src/rng";
-import { accumulateParamGrads, log10GramNormSq } from "../src/sequence";
+import { accumulateParamGrads, log10GramNormSq, log10GramNormSqPaths } from "../src/sequence";
 import { gemmBackend, setGemmBackend } from "../src/simd";
 import { CELL_CASES, maxRelErr, randomBatch, randomModel, scaledIdentityCase } from "./support/random-case";
 
@@ -143,18 +143,30 @@ describe("log10GramNormSq: log10 ‖Σ_b u_b v_bᵀ‖_F² (the ledger's dWaa<t>
     for (let b = 0; b < B; b++) { U[b * n + b] = u[b]; V[b * n + b] = v[b]; }
     return { U, V };
   }
-  function both(U: Float64Array, V: Float64Array): [number, number] {
+  /** The value with WebAssembly and without, and the path each took (gram, loop or outer). */
+  function both(U: Float64Array, V: Float64Array, nu = n, nv = n, b = B): { gram: number; loop: number; paths: string[] } {
     expect(gemmBackend()).toBe("wasm");
-    const gram = log10GramNormSq(U, 0, n, n, V, 0, n, n, B);
+    const took = (f: () => number): [number, string] => {
+      const p0 = log10GramNormSqPaths();
+      const v = f();
+      const p1 = log10GramNormSqPaths();
+      return [v, (["gram", "loop", "outer"] as const).filter((k) => p1[k] !== p0[k]).join("+")];
+    };
+    const call = () => log10GramNormSq(U, 0, nu, nu, V, 0, nv, nv, b);
+    const [gram, pg] = took(call);
     setGemmBackend("js");
-    try { return [gram, log10GramNormSq(U, 0, n, n, V, 0, n, n, B)]; } finally { setGemmBackend("wasm"); }
+    try {
+      const [loop, pl] = took(call);
+      return { gram, loop, paths: [pg, pl] };
+    } finally { setGemmBackend("wasm"); }
   }
 
   it("gives the prescaled loop's value, to rounding, on dense random rows", () => {
     const rng = new Rng(5);
     const U = new Float64Array(B * n), V = new Float64Array(B * n);
     for (let i = 0; i < U.length; i++) { U[i] = rng.randn(); V[i] = rng.randn() * 1e-3; }
-    const [gram, loop] = both(U, V);
+    const { gram, loop, paths } = both(U, V);
+    expect(paths).toEqual(["gram", "loop"]);
     expect(Number.isFinite(gram)).toBe(true);
     expect(Math.abs(gram - loop)).toBeLessThan(1e-12);
   });
@@ -166,7 +178,8 @@ describe("log10GramNormSq: log10 ‖Σ_b u_b v_bᵀ‖_F² (the ledger's dWaa<t>
     const u = Array.from({ length: B }, (_, b) => (b === 0 ? 2 ** -200 : 2 ** -700));
     const v = Array.from({ length: B }, (_, b) => (b === 1 ? 2 ** -200 : 2 ** -700));
     const { U, V } = diagonalCase(u, v);
-    const [gram, loop] = both(U, V);
+    const { gram, loop, paths } = both(U, V);
+    expect(paths).toEqual(["loop", "loop"]);
     expect(Math.abs(loop - -1799 * Math.log10(2))).toBeLessThan(1e-12);
     expect(gram).toBe(loop);
   });
@@ -177,10 +190,38 @@ describe("log10GramNormSq: log10 ‖Σ_b u_b v_bᵀ‖_F² (the ledger's dWaa<t>
     const { U, V } = diagonalCase(u, u);
     let exact = 0;
     for (let b = 0; b < B; b++) exact += (b + 1) ** 4;
-    const [gram, loop] = both(U, V);
+    const { gram, loop, paths } = both(U, V);
+    expect(paths).toEqual(["gram", "loop"]);
     expect(Math.abs(gram - (Math.log10(exact) - 600 * Math.log10(2)))).toBeLessThan(1e-13);
     expect(Math.abs(gram - loop)).toBeLessThan(1e-13);
   });
+
+  // Rows that cancel: every u_b = u, and Σ_b v_b = d, small against each v_b, so that
+  // ‖Σ_b u_b v_bᵀ‖_F² = ‖u‖²‖d‖² is 2^-70 of the Gram terms it is the sum of. Integer entries make
+  // every sum exact, so the reference is exact. Before the cancellation guard the Gram path gave a
+  // value 10^16 too large and the loop -Infinity.
+  for (const [b, nu, label] of [[16, 64, "B = 16 (the Gram path's size)"], [3, 40, "B = 3 (the loop's size)"]] as const) {
+    it(`forms Σ_b u_b v_bᵀ itself when the rows cancel, and gives the exact value: ${label}`, () => {
+      const rng = new Rng(11 + b);
+      const nv = nu;
+      const u = Array.from({ length: nu }, () => rng.uniformInt(511) - 255);
+      const d = Array.from({ length: nv }, (_, j) => (j % 5 === 0 ? rng.uniformInt(7) - 3 : 0));
+      d[1] = 2;
+      const U = new Float64Array(b * nu), V = new Float64Array(b * nv);
+      for (let r = 0; r < b; r++) U.set(u, r * nu);
+      for (let j = 0; j < nv; j++) {
+        let sum = 0;
+        for (let r = 0; r < b - 1; r++) { const x = rng.uniformInt(2 ** 30) * 64 - 2 ** 35; V[r * nv + j] = x; sum += x; }
+        V[(b - 1) * nv + j] = d[j] - sum;
+      }
+      const uu = u.reduce((a, x) => a + x * x, 0), dd = d.reduce((a, x) => a + x * x, 0);
+      const exact = Math.log10(uu) + Math.log10(dd);
+      const { gram, loop, paths } = both(U, V, nu, nv, b);
+      expect(paths).toEqual(["outer", "outer"]);
+      expect(Math.abs(gram - exact)).toBeLessThan(1e-13);
+      expect(loop).toBe(gram);
+    });
+  }
 });
 
 describe("Ledger.dWaa at extreme state magnitudes (regression)", () => {
