@@ -113,7 +113,13 @@ describe("Ledger", () => {
       const spec: LossSpec = { loss: "mse", reduction: "mean", mask: maskEvery(T) };
       // the B = 16 case is only worth having if WebAssembly is there to take the Gram path
       if (B >= 4) expect(gemmBackend()).toBe("wasm");
+      const p0 = log10GramNormSqPaths();
       const ws = lossAndGrads(null, model, batch, spec, { ledger: true });
+      const p1 = log10GramNormSqPaths();
+      // every step's dWaa took the path its size calls for (the GRU's two blocks, [r|u] on a<t-1> and c on
+      // r⊙a<t-1> or with dhn, one call each)
+      const calls = T * (cc.config.cell === "gru" ? 2 : 1);
+      expect(B >= 4 ? p1.gram - p0.gram : p1.loop - p0.loop).toBe(calls);
       const lay = ws.layout;
       const sum = new Float64Array(lay.size);
       const step = new Float64Array(lay.size);
