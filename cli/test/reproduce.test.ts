@@ -28,6 +28,7 @@ describe("rnnlab reproduce --quick", () => {
     expect(a.format).toBe("rnnlab-reproduce-adding");
     expect(a.complete).toBe(true);
     expect(a.selection).toBe(null); // the whole reproduction
+    expect(a.quick).toBe(true); // at the tests' sizes
     expect(readFileSync(join(dir, "loss-curves.svg"), "utf8")).not.toMatch(/partial/);
     expect(a.baseline).toBeCloseTo(1 / 6, 15);
     expect(a.threshold).toBe(0.01);
@@ -92,14 +93,19 @@ describe("rnnlab reproduce --quick", () => {
     // the figures say they are partial
     expect(readFileSync(join(dir, "loss-curves.svg"), "utf8")).toMatch(/partial: 4 of 8 runs finished/);
     expect(readFileSync(join(dir, "success-rate.svg"), "utf8")).toMatch(/partial: 4 of 8 runs finished/);
-    // --seeds and --steps narrow the plan, and the selection records them
-    const s = await run(["reproduce", "adding", "--quick", "--collect", "--quiet", "--only", "cell=lstm", "--seeds", "1,2", "--out", dir]);
+    // --seeds narrows the plan, and the selection records it
+    const s = await run(["reproduce", "adding", "--quick", "--collect", "--quiet", "--only", "cell=lstm", "--seeds", "2", "--out", dir]);
     expect(s.code).toBe(0);
     const sel = json(dir, "adding.json");
     expect(sel.complete).toBe(true);
     expect(sel.missing).toEqual([]);
-    expect(sel.selection).toEqual({ only: ["cell=lstm"], seeds: [1, 2], steps: null });
+    expect(sel.selection).toEqual({ only: ["cell=lstm"], seeds: [2], steps: null });
+    expect(sel.groups.map((g: { runs: { seed: number }[] }) => g.runs.map((r) => r.seed))).toEqual([[2], [2]]);
     expect(readFileSync(join(dir, "loss-curves.svg"), "utf8")).not.toMatch(/partial/);
+    // flags that pick the whole reproduction are no selection
+    const all = await run(["reproduce", "adding", "--quick", "--collect", "--quiet", "--only", "cell=lstm,rnn", "--seeds", "1,2", "--out", dir]);
+    expect(all.code).toBe(0);
+    expect(json(dir, "adding.json").selection).toBe(null);
   }, 180_000);
 
   it.concurrent("rnnlab reproduce copy --quick writes copy.json with the memoryless baseline 10 ln 8/(T+20)", async () => {

@@ -85,8 +85,11 @@ async function runReproduce(f: ReproduceFlags): Promise<void> {
   for (const o of f.only ?? []) restrictAxis(gridObj, o, rep.name);
   const grid = parseGrid(gridObj, `reproduce ${rep.name}`);
   const plan = expandGrid(grid, `reproduce ${rep.name}`);
-  // what NAME.json's `complete` is relative to: the whole reproduction, or the part these flags picked
-  const selection = f.only?.length || f.seeds !== undefined || f.steps !== undefined
+  // what NAME.json's `complete` is relative to: the whole reproduction (null), or the part these flags
+  // picked; flags that pick every run of the whole reproduction (--seeds 1,2,3, --only T=100,200) pick it
+  const whole = expandGrid(parseGrid(rep.grid(f.quick), `reproduce ${rep.name}`), `reproduce ${rep.name}`);
+  const same = whole.runs.length === plan.runs.length && whole.runs.every((r, i) => r.id === plan.runs[i].id);
+  const selection = !same
     ? { only: f.only ?? [], seeds: f.seeds !== undefined ? (gridObj.seeds as number[]) : null, steps: f.steps ?? null }
     : null;
   const log = (s: string) => { if (!f.quiet) process.stderr.write(s + "\n"); };

@@ -29,11 +29,11 @@ export interface Selection {
 
 /**
  * The fields every NAME.json starts with. `complete` says whether every run of the selected plan has
- * finished; `selection` says which plan that was (null: the whole reproduction), so a file written for
- * `--only T=100` cannot pass for the full reproduction.
+ * finished; `selection` says which plan that was (null: the whole reproduction, at the sizes `quick`
+ * says), so a file written for `--only T=100` or `--quick` cannot pass for the full reproduction.
  */
 export function reportHead(ctx: ReproduceContext, format: string, source: string) {
-  return { format, version: 1, complete: ctx.missing.length === 0, missing: ctx.missing, selection: ctx.selection, source };
+  return { format, version: 1, complete: ctx.missing.length === 0, missing: ctx.missing, selection: ctx.selection, quick: ctx.quick, source };
 }
 
 export interface Reproduction {
