@@ -218,5 +218,24 @@ describe("lossCurvesFigure", () => {
     expect(svg).not.toMatch(/>3\.5<\/text>/);
     for (const l of ["cell=lstm T=100 (2 seeds)", "cell=lstm T=200 (1 seed)", "cell=rnn T=100 (1 seed)", "loss / baseline", "training step"]) expect(svg).toContain(l);
     expect(svg).not.toMatch(/NaN|undefined/);
+    expect(svg).not.toContain("log10 ratio"); // no gradient ratios: no second panel
+  });
+
+  it("adds a panel of log10 ‖dJ/da<1>‖ − log10 ‖dJ/da<T>‖ on the same steps when runs carry gradient ratios, with its reference at 0", () => {
+    const withGrad = {
+      ...data,
+      series: data.series.map((s, i) => ({ ...s, runs: s.runs.map((r, j) => ({ ...r, gradRatio: i === 2 ? null : [-20 + j, -9.5, i === 0 && j === 1 ? null : -1] })) })),
+    };
+    const svg = lossCurvesFigure(withGrad);
+    const plain = lossCurvesFigure(data);
+    expect(Number(svg.match(/height="(\d+)"/)![1])).toBeGreaterThan(Number(plain.match(/height="(\d+)"/)![1]));
+    expect(svg).toContain("How much of the last step's gradient reaches step 1 (log10)");
+    expect(svg).toContain("log10 ratio");
+    // the loss panel keeps its 4 clipped lines; the new panel draws the 3 runs that have ratios
+    expect(svg.match(/<g clip-path="url\(#loss-curves-plot\)">([\s\S]*?)<\/g>/)![1].match(/<path /g)!.length).toBe(4);
+    expect(svg.match(/<path /g)!.length - plain.match(/<path /g)!.length).toBeGreaterThanOrEqual(3 + 2); // + 3 lines, + the new panel's 2 axis domains
+    expect(svg.match(/stroke-dasharray="4,3"/g)!.length).toBe(2); // loss/baseline = 1, ratio = 0
+    expect(svg).toMatch(/>−20<\/text>/); // the ratio axis reaches the lowest value (d3 writes U+2212)
+    expect(svg).not.toMatch(/NaN|undefined/);
   });
 });

@@ -29,6 +29,13 @@ describe("rnnlab reproduce --quick", () => {
     expect(a.complete).toBe(true);
     expect(a.selection).toBe(null); // the whole reproduction
     expect(a.quick).toBe(true); // at the tests' sizes
+    // curves.json carries each run's gradient ratio on the loss curve's steps, and the figure draws it
+    const curves = json(dir, "curves.json");
+    for (const r of curves.runs) {
+      expect(r.gradRatio.length).toBe(r.step.length);
+      for (const v of r.gradRatio) expect(v).toBeLessThan(0);
+    }
+    expect(readFileSync(join(dir, "loss-curves.svg"), "utf8")).toContain("How much of the last step's gradient reaches step 1");
     expect(readFileSync(join(dir, "loss-curves.svg"), "utf8")).not.toMatch(/partial/);
     expect(a.baseline).toBeCloseTo(1 / 6, 15);
     expect(a.threshold).toBe(0.01);

@@ -4,7 +4,8 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { findRuns, formatRun, readMetrics, roundBlock, summarizeMetrics } from "../src/commands/summary";
+import { findRuns, formatRun, roundBlock, summarizeMetrics } from "../src/commands/summary";
+import { readMetrics } from "../src/metrics-file";
 import { Rng } from "../../core/src/index";
 import { runCli } from "./run-cli";
 

@@ -15,6 +15,7 @@ import { parseLayered } from "../config";
 import { UsageError } from "../errors";
 import { writeFileAtomic } from "../files";
 import { intFlag, numberText } from "../flags";
+import { gradRatio, readMetrics, type MetricsLine } from "../metrics-file";
 import { runStats } from "../sweep/collect";
 
 const summarySchema = z.object({
@@ -45,17 +46,6 @@ Examples:
   rnnlab summary out/reproduce/adding --block 2000     # every run of the reproduction, finished or not
   rnnlab summary out/train --below 0.01 --window 100 --json`)
     .action((dirs: string[], raw: Record<string, unknown>, cmd: Command) => runSummary(dirs, parseLayered(summarySchema, raw, cmd)));
-}
-
-/** One line of metrics.jsonl (rnnlab train writes more fields; these are the ones read here). */
-interface MetricsLine {
-  step: number;
-  loss: number | null;
-  clipped?: boolean;
-  skipped?: boolean;
-  spectralRadius?: number | null;
-  log10GradFirst?: number | null;
-  log10GradLast?: number | null;
 }
 
 export interface SummaryBlock {
@@ -97,26 +87,6 @@ export function roundBlock(steps: number, most = 15): number {
   for (let p = 1; ; p *= 10) for (const m of [1, 2, 5]) if (m * p * most >= steps) return m * p;
 }
 
-/** Parses metrics.jsonl; a torn last line (a run still writing) is dropped, any other bad line is an error. */
-export function readMetrics(path: string): MetricsLine[] {
-  const lines = readFileSync(path, "utf8").split("\n");
-  const out: MetricsLine[] = [];
-  for (let i = 0; i < lines.length; i++) {
-    const l = lines[i];
-    if (!l.trim()) continue;
-    let m: MetricsLine;
-    try {
-      m = JSON.parse(l) as MetricsLine;
-    } catch {
-      if (i === lines.length - 1) break; // no newline yet: the writer is mid-line
-      throw new UsageError(`${path}: line ${i + 1} is not JSON`);
-    }
-    if (typeof m !== "object" || m === null || m.step !== out.length + 1) throw new UsageError(`${path}: line ${i + 1} should be step ${out.length + 1}`);
-    out.push(m);
-  }
-  return out;
-}
-
 /** The summary of one run's metrics. */
 export function summarizeMetrics(metrics: MetricsLine[], o: { dir: string; label: string; window: number; below: number | null; block?: number }): RunSummary {
   const n = metrics.length;
@@ -141,8 +111,8 @@ export function summarizeMetrics(metrics: MetricsLine[], o: { dir: string; label
     for (let i = from; i < to; i++) {
       const m = metrics[i], v = losses[i];
       if (v !== null) { ls += v; ln++; }
-      const a = m.log10GradFirst, b = m.log10GradLast;
-      if (typeof a === "number" && typeof b === "number" && Number.isFinite(a - b)) { rs += a - b; rn++; }
+      const g = gradRatio(m);
+      if (g !== null) { rs += g; rn++; }
       if (m.clipped) clipped++;
       if (m.skipped) skipped++;
       if (typeof m.spectralRadius === "number") rho = m.spectralRadius;

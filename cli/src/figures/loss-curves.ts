@@ -4,6 +4,9 @@
  * training step. One colour per grid point, one line per seed; the dashed line at 1 is the baseline,
  * so a curve below it has learned something the baseline cannot. Drawn from a sweep's curves.json
  * (bucket means); the y axis stops at Y_CAP times the baseline, since early losses sit far above it.
+ * When the runs recorded the ledger, a second panel on the same steps draws log10‖dJ/da<1>‖ −
+ * log10‖dJ/da<T>‖: how much of the last step's gradient reaches the first step. On a long-dependency
+ * task the loss leaves the baseline only once this ratio has come up towards 0.
  */
 import { createFigure, figureToSvg, headerHeight } from "./figure";
 import { drawLegend, legendSize, type LegendItem } from "./legend";
@@ -14,13 +17,15 @@ import { seriesColor } from "./theme";
 export interface LossCurvesData {
   /** e.g. "copy memory, T = 100" */
   what: string;
-  series: { key: string; label: string; runs: { seed: number; step: number[]; ratio: (number | null)[] }[] }[];
+  series: { key: string; label: string; runs: { seed: number; step: number[]; ratio: (number | null)[]; gradRatio?: (number | null)[] | null }[] }[];
 }
 
 const WIDTH = 760;
 const DASHES = [undefined, "7 5", "2 4"];
 /** The y axis' top: this many times the baseline at most. */
 const Y_CAP = 3;
+/** The gradient-ratio panel's height, and the gap above it for the loss panel's axis and its own title. */
+const GRAD_H = 190, GRAD_GAP = 72;
 
 /** The figure as SVG text. */
 export function lossCurvesFigure(d: LossCurvesData): string {
@@ -29,19 +34,23 @@ export function lossCurvesFigure(d: LossCurvesData): string {
   const dash = d.series.map((s) => { const n = seen.get(s.key) ?? 0; seen.set(s.key, n + 1); return DASHES[n % DASHES.length]; });
   const items: LegendItem[] = d.series.map((s, i) => ({ label: `${s.label} (${s.runs.length} seed${s.runs.length === 1 ? "" : "s"})`, color: seriesColor(s.key, i), kind: "line", dash: dash[i] }));
   const [, lh] = legendSize(items, 1);
-  const top = headerHeight(2) + 12, plotH = 280;
+  const runs = d.series.flatMap((s) => s.runs);
+  const grads = runs.some((r) => r.gradRatio?.some((v) => v !== null));
+  const top = headerHeight(grads ? 3 : 2) + 12, plotH = 280;
   const box = { left: 72, top, width: WIDTH - 72 - 24, height: plotH };
-  const fig = createFigure(WIDTH, top + plotH + 52 + lh + 12, {
-    title: "Training loss against the baseline",
+  const below = grads ? GRAD_GAP + GRAD_H : 0;
+  const fig = createFigure(WIDTH, top + plotH + below + 52 + lh + 12, {
+    title: grads ? "Training loss against the baseline, and the gradient that reaches step 1" : "Training loss against the baseline",
     subtitle: [
       `${d.what}.`,
       `Each seed's training loss over the task's baseline (bucket means); below the dashed 1 it beats the baseline.`,
+      ...(grads ? ["Below: log10 ‖dJ/da<1>‖ − log10 ‖dJ/da<T>‖ on the same steps; 0 means step 1 gets as much gradient as step T."] : []),
     ],
   });
-  const runs = d.series.flatMap((s) => s.runs);
   const steps = runs.flatMap((r) => r.step);
   const ys = runs.flatMap((r) => r.ratio.map((v) => (v === null ? null : Math.min(v, Y_CAP))));
-  const { x, y } = panelScales(box, [0, niceExtent(steps, [0], 0)[1]], [0, Math.min(Y_CAP, niceExtent(ys, [0, 1], 0.02)[1])]);
+  const xDomain: [number, number] = [0, niceExtent(steps, [0], 0)[1]];
+  const { x, y } = panelScales(box, xDomain, [0, Math.min(Y_CAP, niceExtent(ys, [0, 1], 0.02)[1])]);
   const g = addPanel(fig, box, { x, y, xLabel: "training step", yLabel: "loss / baseline", yReference: 1 });
   // early losses run far above the baseline: clip the lines to the plot area
   const clipId = "loss-curves-plot";
@@ -53,6 +62,21 @@ export function lossCurvesFigure(d: LossCurvesData): string {
       drawLine(lines, pts, x, y, { color: seriesColor(s.key, i), width: 1.4, opacity: 0.85, dash: dash[i] });
     }
   });
-  drawLegend(fig.svg, items, box.left, top + plotH + 48);
+  if (grads) {
+    const gbox = { ...box, top: top + plotH + GRAD_GAP, height: GRAD_H };
+    const gy = panelScales(gbox, xDomain, niceExtent(runs.flatMap((r) => r.gradRatio ?? []), [0], 0.04)).y;
+    const gg = addPanel(fig, gbox, {
+      x, y: gy, xLabel: "training step", yLabel: "log10 ratio", yReference: 0, yTicks: 5,
+      title: "How much of the last step's gradient reaches step 1 (log10)",
+    });
+    d.series.forEach((s, i) => {
+      for (const r of s.runs) {
+        if (!r.gradRatio) continue;
+        const pts = r.step.map((st, k) => [st, r.gradRatio![k]] as [number, number | null]);
+        drawLine(gg, pts, x, gy, { color: seriesColor(s.key, i), width: 1.4, opacity: 0.85, dash: dash[i] });
+      }
+    });
+  }
+  drawLegend(fig.svg, items, box.left, top + plotH + below + 48);
   return figureToSvg(fig);
 }

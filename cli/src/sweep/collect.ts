@@ -4,9 +4,11 @@
  *   DIR/summary.csv      the same rows as a table;
  *   DIR/success-rate.json  the fraction of seeds solved against T, one series per combination of the
  *                        other grid keys (for example one per cell): the data of Pascanu et al.'s Fig. 7;
- *   DIR/curves.json      each run's loss curve, as bucket means (at most CURVE_POINTS points), and its
- *                        task's baseline loss;
- *   DIR/loss-curves.svg/.png  those curves divided by the task's baseline, one colour per grid point.
+ *   DIR/curves.json      each run's loss curve, as bucket means (at most CURVE_POINTS points), its
+ *                        task's baseline loss, and its gradient ratio log10‖dJ/da<1>‖ − log10‖dJ/da<T>‖
+ *                        over the same buckets (read from runs/<id>/metrics.jsonl);
+ *   DIR/loss-curves.svg/.png  those curves divided by the task's baseline, one colour per grid point,
+ *                        and below them the gradient ratios.
  * All of them are functions of the plan and the run files only (no times, no paths), so a sweep run
  * locally and the same sweep run as an array job give the same bytes.
  */
@@ -16,7 +18,9 @@ import { svgToPng } from "../figures/png";
 import { join } from "node:path";
 import { writeFileAtomic } from "../files";
 import { DEFAULT_WINDOW, describePoint, describeRun, type Grid, type Plan, type SuccessSpec } from "./grid";
-import { readResult, type RunResult } from "./run";
+import { existsSync } from "node:fs";
+import { gradRatio, readMetrics } from "../metrics-file";
+import { readResult, runDir, type RunResult } from "./run";
 
 /** One row of the summary. */
 export interface SummaryRow {
@@ -121,10 +125,22 @@ function median(xs: number[]): number | null {
 }
 
 /** The summary rows, success rates and curves of a plan, from the run files in `dir`. */
-/** One run's entry in curves.json: its loss curve as bucket means, and its task's baseline loss. */
+/**
+ * One run's entry in curves.json: its loss curve as bucket means, its task's baseline loss, and the
+ * bucket means of log10‖dJ/da<1>‖ − log10‖dJ/da<T>‖ over the same steps (from the run's metrics.jsonl;
+ * null when that file is gone or the ledger was not recorded).
+ */
 export interface CurveRun {
   index: number; id: string; label: string; point: Record<string, unknown>; seed: number;
-  baseline: number; step: number[]; loss: (number | null)[];
+  baseline: number; step: number[]; loss: (number | null)[]; gradRatio: (number | null)[] | null;
+}
+
+/** A finished run's per-step gradient ratios from its metrics.jsonl, or null. */
+function runGradRatios(dir: string, id: string, steps: number): (number | null)[] | null {
+  const path = join(runDir(dir, id), "metrics.jsonl");
+  if (!existsSync(path)) return null;
+  const r = readMetrics(path).slice(0, steps).map(gradRatio);
+  return r.length === steps && r.some((v) => v !== null) ? r : null;
 }
 export interface Curves { format: "rnnlab-sweep-curves"; version: 1; runs: CurveRun[] }
 
@@ -175,7 +191,12 @@ export function collect(dir: string, plan: Plan): { summary: Summary; successRat
     format: "rnnlab-sweep-curves", version: 1,
     runs: plan.runs.flatMap((run, i) => {
       const res = results[i];
-      return res ? [{ index: run.index, id: run.id, label: describeRun(run.point, run.seed), point: run.point, seed: run.seed, baseline: res.task.baseline, ...decimate(res.losses) }] : [];
+      if (!res) return [];
+      const ratios = runGradRatios(dir, run.id, res.losses.length);
+      return [{
+        index: run.index, id: run.id, label: describeRun(run.point, run.seed), point: run.point, seed: run.seed, baseline: res.task.baseline,
+        ...decimate(res.losses), gradRatio: ratios && decimate(ratios).loss,
+      }];
     }),
   };
   return { summary, successRate, curves, results };
@@ -251,7 +272,7 @@ export function lossCurvesData(curves: Curves, description: string | null): Loss
       byLabel.set(label, s);
       series.push(s);
     }
-    s.runs.push({ seed: r.seed, step: r.step, ratio: r.loss.map((v) => (v === null ? null : v / r.baseline)) });
+    s.runs.push({ seed: r.seed, step: r.step, ratio: r.loss.map((v) => (v === null ? null : v / r.baseline)), gradRatio: r.gradRatio ?? null });
   }
   return { what: description ?? "sweep", series };
 }
