@@ -8,6 +8,7 @@ import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { NonFiniteGradientError, type StepReport } from "../../../core/src/index";
 import { writeFileAtomic } from "../files";
+import { readMetrics } from "../metrics-file";
 import { runTraining } from "../train-run";
 import type { PlannedRun, RunFlags } from "./grid";
 
@@ -95,14 +96,9 @@ export async function executeRun(dir: string, run: PlannedRun, hooks: RunHooks):
     if (!(e instanceof NonFiniteGradientError)) throw e;
     diverged = { step: -1, message: e.message };
   }
-  const lines = readFileSync(join(out, "metrics.jsonl"), "utf8").split("\n").filter((l) => l);
-  const losses: (number | null)[] = [];
-  let skippedUpdates = 0;
-  for (const l of lines) {
-    const m = JSON.parse(l) as { loss: number | null; skipped: boolean };
-    losses.push(typeof m.loss === "number" && Number.isFinite(m.loss) ? m.loss : null);
-    if (m.skipped) skippedUpdates++;
-  }
+  const metrics = readMetrics(join(out, "metrics.jsonl"));
+  const losses = metrics.map((m) => (typeof m.loss === "number" && Number.isFinite(m.loss) ? m.loss : null));
+  const skippedUpdates = metrics.filter((m) => m.skipped).length;
   if (diverged) { steps = losses.length; diverged.step = steps + 1; }
   const result: RunResult = {
     format: "rnnlab-sweep-run", version: 1, id: run.id, point: run.point, seed: run.seed, flags: run.flags,
