@@ -102,6 +102,10 @@ describe("rnnlab summary", () => {
     const runs = findRuns(dir);
     expect(runs.map((r) => r.label)).toEqual(["cell=lstm T=100 seed 1", "cell=rnn T=100 seed 2"]);
     expect(runs[0].plan?.success?.below).toBe(0.01);
+    // one run's folder inside the sweep: the same label and criterion
+    const one = findRuns(join(dir, "runs", "aaa"));
+    expect(one.map((r) => r.label)).toEqual(["cell=rnn T=100 seed 2"]);
+    expect(one[0].plan?.success?.window).toBe(100);
   });
 
   it("the real binary on a real training run: --json's steps and final loss match metrics.jsonl, and bad flags exit 2", () => {

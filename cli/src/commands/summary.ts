@@ -8,7 +8,7 @@
  * run still training is read up to its last whole line.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { basename, join } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { Command } from "commander";
 import { z } from "zod";
 import { parseLayered } from "../config";
@@ -165,7 +165,11 @@ function checkpointLabel(dir: string): string | null {
 /** The runs a folder holds: itself when it has metrics.jsonl, else every runs/ID/ with one. */
 export function findRuns(dir: string): { dir: string; label: string; plan: PlanInfo | null }[] {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`${dir}: no such folder`);
-  if (existsSync(join(dir, "metrics.jsonl"))) return [{ dir, label: checkpointLabel(dir) ?? basename(dir), plan: null }];
+  if (existsSync(join(dir, "metrics.jsonl"))) {
+    // one run of a sweep (SWEEP/runs/ID): its label and success criterion from the sweep's files
+    const sweep = basename(dirname(resolve(dir))) === "runs" ? readPlan(dirname(dirname(resolve(dir)))) : null;
+    return [{ dir, label: sweep?.labels.get(basename(resolve(dir))) ?? checkpointLabel(dir) ?? basename(dir), plan: sweep }];
+  }
   const runs = join(dir, "runs");
   const ids = existsSync(runs) ? readdirSync(runs).filter((id) => existsSync(join(runs, id, "metrics.jsonl"))).sort() : [];
   if (!ids.length) throw new UsageError(`${dir}: holds neither metrics.jsonl nor runs/ID/metrics.jsonl (a folder written by rnnlab train, sweep or reproduce)`);
