@@ -110,7 +110,7 @@ describe("rnnlab reproduce --quick", () => {
     expect(sel.groups.map((g: { runs: { seed: number }[] }) => g.runs.map((r) => r.seed))).toEqual([[2], [2]]);
     expect(readFileSync(join(dir, "loss-curves.svg"), "utf8")).not.toMatch(/partial/);
     // flags that pick the whole reproduction are no selection
-    const all = await run(["reproduce", "adding", "--quick", "--collect", "--quiet", "--only", "cell=lstm,rnn", "--seeds", "1,2", "--out", dir]);
+    const all = await run(["reproduce", "adding", "--quick", "--collect", "--quiet", "--only", "cell=rnn,lstm", "--seeds", "2,1", "--out", dir]);
     expect(all.code).toBe(0);
     expect(json(dir, "adding.json").selection).toBe(null);
   }, 180_000);

@@ -70,6 +70,18 @@ describe("rnnlab summary", () => {
     expect([t.bestLoss, t.bestTo]).toEqual([2.5, 4]);
   });
 
+  it("a huge early loss leaves no rounding behind in the moving means (compensated sliding sum)", () => {
+    // a plain running sum read the later windows of ~0.002 as below 0 after a loss of 3e14 left them
+    const m: Line[] = [3e14, ...Array.from({ length: 300 }, (_, i) => 0.002 + 0.0005 * Math.sin(i))].map((loss, i) => ({
+      step: i + 1, loss, clipped: false, skipped: false, spectralRadius: 1, log10GradFirst: null, log10GradLast: null,
+    }));
+    const s = summarizeMetrics(m, { dir: "d", label: "l", window: 100, below: 0.0015 });
+    let best = Infinity;
+    for (let to = 101; to <= 301; to++) best = Math.min(best, mean(m.slice(to - 100, to).map((r) => r.loss!)));
+    expect(s.stepsToThreshold).toBeNull();
+    expect(Math.abs(s.bestLoss! - best)).toBeLessThan(1e-15);
+  });
+
   it("a round block size gives at most 15 blocks", () => {
     expect([1, 15, 16, 31, 150, 151, 30_000, 30_001].map((n) => roundBlock(n))).toEqual([1, 1, 2, 5, 10, 20, 2000, 5000]);
     for (let n = 1; n < 5000; n += 7) expect(Math.ceil(n / roundBlock(n))).toBeLessThanOrEqual(15);
@@ -102,10 +114,37 @@ describe("rnnlab summary", () => {
     const runs = findRuns(dir);
     expect(runs.map((r) => r.label)).toEqual(["cell=lstm T=100 seed 1", "cell=rnn T=100 seed 2"]);
     expect(runs[0].plan?.success?.below).toBe(0.01);
+    // a run still training (no result, not in this plan.json) is labelled by the grid's axes from its checkpoint
+    mkdirSync(join(dir, "runs", "ccc"));
+    writeFileSync(join(dir, "runs", "ccc", "metrics.jsonl"), JSON.stringify(synthetic(1)[0]) + "\n");
+    writeFileSync(join(dir, "runs", "ccc", "checkpoint.json"), JSON.stringify({ run: JSON.stringify({ task: "adding", cell: "gru", T: 200, hidden: 8, seed: 3 }), state: {} }));
+    writeFileSync(join(dir, "plan.json"), JSON.stringify({
+      grid: { grid: { cell: ["rnn"], T: [100] }, success: { metric: "loss", below: 0.01, window: 100 } },
+      runs: [{ id: "aaa", point: { cell: "rnn", T: 100 }, seed: 2 }, { id: "bbb", point: { cell: "lstm", T: 100 }, seed: 1 }],
+    }));
+    expect(findRuns(dir).map((r) => r.label)).toEqual(["cell=gru T=200 seed 3", "cell=lstm T=100 seed 1", "cell=rnn T=100 seed 2"]);
     // one run's folder inside the sweep: the same label and criterion
     const one = findRuns(join(dir, "runs", "aaa"));
     expect(one.map((r) => r.label)).toEqual(["cell=rnn T=100 seed 2"]);
     expect(one[0].plan?.success?.window).toBe(100);
+    // damaged plan and result files cost the labels, not the summary
+    writeFileSync(join(dir, "plan.json"), "{bad");
+    writeFileSync(join(dir, "runs", "bbb.json"), "null");
+    expect(findRuns(dir).map((r) => r.label)).toEqual(["aaa", "bbb", "adding gru T=200 H=8 seed 3"].sort((a, b) => a.localeCompare(b, "en", { numeric: true })));
+  });
+
+  it("a loss/baseline criterion gives the window, and the threshold times the run's baseline once the run has finished", () => {
+    const dir = mkdtempSync(join(tmpdir(), "rnnlab-summary-"));
+    mkdirSync(join(dir, "runs", "aaa"), { recursive: true });
+    const m = synthetic(60);
+    writeFileSync(join(dir, "runs", "aaa", "metrics.jsonl"), m.map((l) => JSON.stringify(l)).join("\n") + "\n");
+    writeFileSync(join(dir, "plan.json"), JSON.stringify({ grid: { grid: { T: [5] }, success: { metric: "loss/baseline", below: 0.5, window: 10 } }, runs: [] }));
+    const live = runCli(["summary", dir, "--json"]);
+    expect(live.code).toBe(0);
+    expect(JSON.parse(live.stdout).runs[0]).toMatchObject({ window: 10, below: null });
+    writeFileSync(join(dir, "runs", "aaa.json"), JSON.stringify({ id: "aaa", point: { T: 5 }, seed: 1, task: { baseline: 0.2 } }));
+    const done = JSON.parse(runCli(["summary", dir, "--json"]).stdout).runs[0];
+    expect(done).toMatchObject({ label: "T=5 seed 1", window: 10, below: 0.1 });
   });
 
   it("the real binary on a real training run: --json's steps and final loss match metrics.jsonl, and bad flags exit 2", () => {

@@ -368,8 +368,8 @@ const GRAM_SIMD_MIN_WORK = 32768;
 /**
  * s = Σ (u_b·u_c)(v_b·v_c) is accepted only when s ≥ CANCEL·r², r = Σ_b ‖u_b‖‖v_b‖: every computed
  * term is off by at most about (nu + nv)·2^-53·‖u_b‖‖u_c‖‖v_b‖‖v_c‖, so s's error is below
- * (nu + nv + B²)·2^-53·r², and the accepted s is good to ~2^-25 relative at most (nu + nv ≤ 2^19),
- * far below what a log10 shows. Random batch rows give s ≈ r²/B; only rows that cancel one another
+ * (nu + nv + B²)·2^-53·r², and the accepted s is good to (nu + nv + B²)·2^-33 relative: ~2^-14 at
+ * worst (nu + nv = 2^19), ~2^-23 for H = 128, B = 20; either is far below what a log10 shows. Random batch rows give s ≈ r²/B; only rows that cancel one another
  * come below it, and then the matrix is formed (outerSumLog10NormSq).
  */
 const CANCEL = 2 ** -20;

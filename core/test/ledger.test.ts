@@ -205,7 +205,8 @@ describe("log10GramNormSq: log10 ‖Σ_b u_b v_bᵀ‖_F² (the ledger's dWaa<t>
   // Rows that cancel: every u_b = u, and Σ_b v_b = d, small against each v_b, so that
   // ‖Σ_b u_b v_bᵀ‖_F² = ‖u‖²‖d‖² is 2^-70 of the Gram terms it is the sum of. Integer entries make
   // every sum exact, so the reference is exact. Before the cancellation guard the Gram path gave a
-  // value 10^16 too large and the loop -Infinity.
+  // value 10^16 too large and the loop -Infinity. At B = 16 the Gram path's guard and (with the
+  // JavaScript backend) the loop's guard send it to the matrix; at B = 3 the loop's s comes out ≤ 0.
   for (const [b, nu, label] of [[16, 64, "B = 16 (the Gram path's size)"], [3, 40, "B = 3 (the loop's size)"]] as const) {
     it(`forms Σ_b u_b v_bᵀ itself when the rows cancel, and gives the exact value: ${label}`, () => {
       const rng = new Rng(11 + b);

@@ -88,7 +88,8 @@ async function runReproduce(f: ReproduceFlags): Promise<void> {
   // what NAME.json's `complete` is relative to: the whole reproduction (null), or the part these flags
   // picked; flags that pick every run of the whole reproduction (--seeds 1,2,3, --only T=100,200) pick it
   const whole = expandGrid(parseGrid(rep.grid(f.quick), `reproduce ${rep.name}`), `reproduce ${rep.name}`);
-  const same = whole.runs.length === plan.runs.length && whole.runs.every((r, i) => r.id === plan.runs[i].id);
+  const picked = new Set(plan.runs.map((r) => r.id));
+  const same = whole.runs.length === picked.size && whole.runs.every((r) => picked.has(r.id)); // as sets: --seeds 2,1 is 1,2
   const selection = !same
     ? { only: f.only ?? [], seeds: f.seeds !== undefined ? (gridObj.seeds as number[]) : null, steps: f.steps ?? null }
     : null;

@@ -16,7 +16,7 @@ import { UsageError } from "../errors";
 import { writeFileAtomic } from "../files";
 import { intFlag, numberText } from "../flags";
 import { gradRatio, readMetrics, type MetricsLine } from "../metrics-file";
-import { runStats } from "../sweep/collect";
+import { forEachWindowMean, runStats } from "../sweep/collect";
 
 const summarySchema = z.object({
   block: intFlag(1, 1_000_000_000).optional(),
@@ -94,14 +94,9 @@ export function summarizeMetrics(metrics: MetricsLine[], o: { dir: string; label
   const window = Math.max(1, Math.min(o.window, n));
   // without a threshold, below = -Infinity: runStats then still takes the final mean over `window`
   const s = runStats(losses, 1, { metric: "loss", below: o.below ?? -Infinity, window });
-  // best window: the running sum, as runStats takes it, over windows without a non-finite loss
-  let bestLoss: number | null = null, bestTo: number | null = null, sum = 0, bad = 0;
-  for (let i = 0; i < n; i++) {
-    const v = losses[i];
-    if (v === null) bad++; else sum += v;
-    if (i >= window) { const u = losses[i - window]; if (u === null) bad--; else sum -= u; }
-    if (i + 1 >= window && bad === 0 && (bestLoss === null || sum / window < bestLoss)) { bestLoss = sum / window; bestTo = i + 1; }
-  }
+  // best window: over the windows without a non-finite loss, as runStats takes them
+  let bestLoss: number | null = null, bestTo: number | null = null;
+  forEachWindowMean(losses, window, (to, mean) => { if (bestLoss === null || mean < bestLoss) { bestLoss = mean; bestTo = to; } });
   const block = o.block ?? roundBlock(n);
   const blocks: SummaryBlock[] = [];
   for (let from = 0; from < n; from += block) {
@@ -125,41 +120,56 @@ export function summarizeMetrics(metrics: MetricsLine[], o: { dir: string; label
 interface PlanInfo {
   labels: Map<string, string>;
   success: { metric: string; below: number; window: number } | null;
+  /** the grid's axes (a run still training is labelled by them from its checkpoint) */
+  axes: string[];
+  /** each finished run's task baseline (for a loss/baseline criterion) */
+  baselines: Map<string, number>;
 }
 
-/** Run labels and the success criterion from a sweep's plan.json and its finished runs' results, when present. */
+/** A JSON object from a file, or null when the file is missing, damaged or not an object (its run is then labelled by its id). */
+function readObject(path: string): Record<string, unknown> | null {
+  try {
+    const v: unknown = JSON.parse(readFileSync(path, "utf8"));
+    return v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}
+
+const runLabel = (axes: string[], point: Record<string, unknown>, seed: unknown) => [...axes.map((k) => `${k}=${point[k]}`), `seed ${seed}`].join(" ");
+
+/** Run labels, axes, baselines and the success criterion from a sweep's plan.json and its finished runs' results, when present. */
 function readPlan(dir: string): PlanInfo {
-  const labels = new Map<string, string>();
-  let success: PlanInfo["success"] = null;
-  const label = (point: Record<string, unknown>, seed: unknown) => [...Object.entries(point).map(([k, v]) => `${k}=${v}`), `seed ${seed}`].join(" ");
-  const plan = join(dir, "plan.json");
-  if (existsSync(plan)) {
-    const p = JSON.parse(readFileSync(plan, "utf8")) as { grid?: { success?: PlanInfo["success"] }; runs?: { id: string; point: Record<string, unknown>; seed: number }[] };
-    success = p.grid?.success ?? null;
-    for (const r of p.runs ?? []) labels.set(r.id, label(r.point, r.seed));
+  const info: PlanInfo = { labels: new Map(), success: null, axes: [], baselines: new Map() };
+  const p = readObject(join(dir, "plan.json")) as { grid?: { grid?: Record<string, unknown>; success?: PlanInfo["success"] }; runs?: { id: string; point: Record<string, unknown>; seed: number }[] } | null;
+  if (p) {
+    const sc = p.grid?.success;
+    info.success = sc && typeof sc.below === "number" && typeof sc.window === "number" ? sc : null;
+    info.axes = Object.keys(p.grid?.grid ?? {});
+    for (const r of Array.isArray(p.runs) ? p.runs : []) if (r?.id && r.point) info.labels.set(r.id, runLabel(Object.keys(r.point), r.point, r.seed));
   }
   // several processes may share a folder with different --only (each rewrites plan.json); the results name their own run
   const runs = join(dir, "runs");
   for (const f of existsSync(runs) ? readdirSync(runs) : []) {
     if (!f.endsWith(".json")) continue;
-    const r = JSON.parse(readFileSync(join(runs, f), "utf8")) as { id?: string; point?: Record<string, unknown>; seed?: number };
-    if (r.id && r.point) labels.set(r.id, label(r.point, r.seed));
+    const r = readObject(join(runs, f)) as { id?: string; point?: Record<string, unknown>; seed?: number; task?: { baseline?: number } } | null;
+    if (!r?.id || !r.point) continue;
+    info.labels.set(r.id, runLabel(Object.keys(r.point), r.point, r.seed));
+    if (typeof r.task?.baseline === "number") info.baselines.set(r.id, r.task.baseline);
   }
-  return { labels, success };
+  return info;
 }
 
-/** A run's own description from its checkpoint (a run still training), or null. */
-function checkpointLabel(dir: string): string | null {
-  const path = join(dir, "checkpoint.json");
-  if (!existsSync(path)) return null;
-  try {
-    // the checkpoint keeps its run's flags as a JSON string (compared as text when resuming)
-    const run = (JSON.parse(readFileSync(path, "utf8")) as { run?: unknown }).run;
-    const r = (typeof run === "string" ? JSON.parse(run) : run) as Record<string, unknown> | undefined;
-    return r && typeof r === "object" ? `${r.task} ${r.cell} T=${r.T} H=${r.hidden} seed ${r.seed}` : null;
-  } catch {
-    return null; // replaced mid-read: the id will do
-  }
+/** A run's own description from its checkpoint (a run still training): by the grid's axes when known, or null. */
+function checkpointLabel(dir: string, axes: string[] = []): string | null {
+  const c = readObject(join(dir, "checkpoint.json"));
+  if (!c) return null; // none, or replaced mid-read: the id will do
+  // the checkpoint keeps its run's flags as a JSON string (compared as text when resuming)
+  let r: unknown = c.run;
+  try { if (typeof r === "string") r = JSON.parse(r); } catch { return null; }
+  if (!r || typeof r !== "object") return null;
+  const run = r as Record<string, unknown>;
+  return axes.length && axes.every((k) => k in run) ? runLabel(axes, run, run.seed) : `${run.task} ${run.cell} T=${run.T} H=${run.hidden} seed ${run.seed}`;
 }
 
 /** The runs a folder holds: itself when it has metrics.jsonl, else every runs/ID/ with one. */
@@ -168,13 +178,13 @@ export function findRuns(dir: string): { dir: string; label: string; plan: PlanI
   if (existsSync(join(dir, "metrics.jsonl"))) {
     // one run of a sweep (SWEEP/runs/ID): its label and success criterion from the sweep's files
     const sweep = basename(dirname(resolve(dir))) === "runs" ? readPlan(dirname(dirname(resolve(dir)))) : null;
-    return [{ dir, label: sweep?.labels.get(basename(resolve(dir))) ?? checkpointLabel(dir) ?? basename(dir), plan: sweep }];
+    return [{ dir, label: sweep?.labels.get(basename(resolve(dir))) ?? checkpointLabel(dir, sweep?.axes) ?? basename(dir), plan: sweep }];
   }
   const runs = join(dir, "runs");
   const ids = existsSync(runs) ? readdirSync(runs).filter((id) => existsSync(join(runs, id, "metrics.jsonl"))).sort() : [];
   if (!ids.length) throw new UsageError(`${dir}: holds neither metrics.jsonl nor runs/ID/metrics.jsonl (a folder written by rnnlab train, sweep or reproduce)`);
   const plan = readPlan(dir);
-  return ids.map((id) => ({ dir: join(runs, id), label: plan.labels.get(id) ?? checkpointLabel(join(runs, id)) ?? id, plan }))
+  return ids.map((id) => ({ dir: join(runs, id), label: plan.labels.get(id) ?? checkpointLabel(join(runs, id), plan.axes) ?? id, plan }))
     .sort((a, b) => a.label.localeCompare(b.label, "en", { numeric: true }));
 }
 
@@ -183,11 +193,14 @@ function runSummary(dirs: string[], f: SummaryFlags): void {
   for (const d of dirs) {
     for (const r of findRuns(d)) {
       const metrics = readMetrics(join(r.dir, "metrics.jsonl"));
-      const plan = r.plan?.success?.metric === "loss" ? r.plan.success : null;
+      const sc = r.plan?.success ?? null;
+      // a loss/baseline criterion becomes a loss threshold with the run's baseline (known once it has finished)
+      const baseline = r.plan?.baselines.get(basename(resolve(r.dir)));
+      const planBelow = !sc ? null : sc.metric === "loss" ? sc.below : sc.metric === "loss/baseline" && baseline !== undefined ? sc.below * baseline : null;
       runs.push(summarizeMetrics(metrics, {
         dir: r.dir, label: r.label, block: f.block,
-        window: f.window ?? plan?.window ?? SUMMARY_WINDOW,
-        below: f.below ?? plan?.below ?? null,
+        window: f.window ?? sc?.window ?? SUMMARY_WINDOW,
+        below: f.below ?? planBelow,
       }));
     }
   }
@@ -202,7 +215,7 @@ const stepText = (v: number) => v.toLocaleString("en-US");
 
 /** The text report of one run. */
 export function formatRun(r: RunSummary): string {
-  const out = [`${r.label} (${r.dir}): ${stepText(r.steps)} steps`];
+  const out = [`${r.label} (${r.dir}): ${stepText(r.steps)} step${r.steps === 1 ? "" : "s"}`];
   const w = `${r.window}-step mean loss`;
   const parts = [`final ${lossText(r.finalLoss)}`, `best ${lossText(r.bestLoss)}${r.bestTo === null ? "" : ` (steps ${stepText(r.bestTo - r.window + 1)}–${stepText(r.bestTo)})`}`];
   if (r.below !== null) parts.unshift(r.stepsToThreshold === null ? `never below ${r.below}` : `first below ${r.below} at step ${stepText(r.stepsToThreshold)}`);
