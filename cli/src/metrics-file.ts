@@ -36,6 +36,11 @@ export function readMetrics(path: string): MetricsLine[] {
   return out;
 }
 
+/** A step's training loss, null where it was not finite (JSON writes NaN and ±Infinity as null). */
+export function finiteLoss(m: MetricsLine): number | null {
+  return typeof m.loss === "number" && Number.isFinite(m.loss) ? m.loss : null;
+}
+
 /** log10‖dJ/da<1>‖ − log10‖dJ/da<T>‖ of a step: how much of the last step's gradient reaches step 1 (null without the ledger). */
 export function gradRatio(m: MetricsLine): number | null {
   const a = m.log10GradFirst, b = m.log10GradLast;

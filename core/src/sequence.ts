@@ -20,7 +20,7 @@ import { lstmStepBackward, lstmStepForward } from "./cells/lstm";
 import { rnnStepBackward, rnnStepForward } from "./cells/rnn";
 import { ROW_KERNEL_B, vecmatRow } from "./cells/row-kernels";
 import type { Ledger } from "./ledger";
-import { addColumnSumsBlocked, fillRows, gemmNNBlocked, gemmNTBlocked, gemmTNBlocked, LOG10_2, log10Norm, maxAbs, pow2 } from "./linalg";
+import { addColumnSumsBlocked, fillRows, gemmNNBlocked, gemmNT, gemmNTBlocked, gemmTNBlocked, LOG10_2, log10Norm, maxAbs, pow2 } from "./linalg";
 import type { ModelConfig } from "./model";
 import type { ParamLayout } from "./params";
 import { addDirectScaled, renormalizeScaled, scaleByFactors } from "./scaled-carry";
@@ -369,8 +369,9 @@ const GRAM_SIMD_MIN_WORK = 32768;
  * s = Σ (u_b·u_c)(v_b·v_c) is accepted only when s ≥ CANCEL·r², r = Σ_b ‖u_b‖‖v_b‖: every computed
  * term is off by at most about (nu + nv)·2^-53·‖u_b‖‖u_c‖‖v_b‖‖v_c‖, so s's error is below
  * (nu + nv + B²)·2^-53·r², and the accepted s is good to (nu + nv + B²)·2^-33 relative: ~2^-14 at
- * worst (nu + nv = 2^19), ~2^-23 for H = 128, B = 20; either is far below what a log10 shows. Random batch rows give s ≈ r²/B; only rows that cancel one another
- * come below it, and then the matrix is formed (outerSumLog10NormSq).
+ * worst (nu + nv = 2^19), ~2^-23 for H = 128, B = 20; either is far below what a log10 shows.
+ * Random batch rows give s ≈ r²/B; only rows that cancel one another come below it, and then the
+ * matrix is formed (outerSumLog10NormSq).
  */
 const CANCEL = 2 ** -20;
 /** log10GramNormSq's two B×B Gram matrices, and the nu×nv sum of outer products when it must be formed (grown, never shrunk: no allocation per step) */
@@ -441,28 +442,25 @@ export function log10GramNormSq(U: Float64Array, uOff: number, ldu: number, nu: 
 }
 
 /**
- * log10 ‖Σ_b u_b v_bᵀ‖_F² from the nu×nv matrix itself (B·nu·nv multiply-adds, rows b in order, as
- * the weight gradient sums them): for rows that cancel, where any sum of Gram terms has lost its
- * digits. U and V are scaled by powers of 2 near 1/mu and 1/mv, which is exact, so that the
- * cancellation happens between the same numbers as in the gradient. -Infinity only when every entry
- * is exactly 0.
+ * log10 ‖Σ_b u_b v_bᵀ‖_F² from the nu×nv matrix itself, Uᵀ·V as an NT product of transposed copies,
+ * in float64 whatever the matmul precision (as the Gram matrices: the ledger is a measurement), in
+ * WebAssembly or else by linalg's float64 reference: for rows that cancel, where any sum of Gram
+ * terms has lost its digits. The copies are scaled by powers of 2 near 1/mu and 1/mv, which is exact
+ * and keeps the product from overflowing, so the same numbers cancel as in the gradient. -Infinity
+ * only when every entry is exactly 0.
  */
 function outerSumLog10NormSq(U: Float64Array, uOff: number, ldu: number, nu: number, V: Float64Array, vOff: number, ldv: number, nv: number, B: number, mu: number, mv: number): number {
   // eu ≥ -1000 keeps 2^-eu finite for subnormal mu (the scaled entries then stay tiny, as they are)
   const eu = Math.max(-1000, Math.round(Math.log2(mu))), ev = Math.max(-1000, Math.round(Math.log2(mv)));
   const su = pow2(-eu), sv = pow2(-ev);
-  const n = nu * nv;
-  if (outer.length < n + nv) outer = new Float64Array(n + nv);
+  // outer = [M (nu×nv) | Uᵀ scaled (nu×B) | Vᵀ scaled (nv×B)]
+  const n = nu * nv, ut = n, vt = n + nu * B, size = vt + nv * B;
+  if (outer.length < size) outer = new Float64Array(size);
   outer.fill(0, 0, n);
   for (let b = 0; b < B; b++) {
-    const vr = vOff + b * ldv;
-    for (let j = 0; j < nv; j++) outer[n + j] = V[vr + j] * sv;
-    for (let i = 0; i < nu; i++) {
-      const a = U[uOff + b * ldu + i] * su;
-      if (a === 0) continue;
-      const row = i * nv;
-      for (let j = 0; j < nv; j++) outer[row + j] += a * outer[n + j];
-    }
+    for (let i = 0; i < nu; i++) outer[ut + i * B + b] = U[uOff + b * ldu + i] * su;
+    for (let j = 0; j < nv; j++) outer[vt + j * B + b] = V[vOff + b * ldv + j] * sv;
   }
+  if (!simdGemmNT64(outer, 0, nv, outer, ut, B, outer, vt, B, nu, nv, B)) gemmNT(outer, 0, nv, outer, ut, B, outer, vt, B, nu, nv, B);
   return 2 * log10Norm(outer, 0, n) + 2 * (eu + ev) * LOG10_2;
 }

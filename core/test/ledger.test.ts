@@ -7,7 +7,7 @@ import { makeConfig, type Model } from "../src/model";
 import { paramLayout } from "../src/params";
 import { Rng } from "../src/rng";
 import { accumulateParamGrads, log10GramNormSq, log10GramNormSqPaths } from "../src/sequence";
-import { gemmBackend, setGemmBackend } from "../src/simd";
+import { gemmBackend, setGemmBackend, setMatmulPrecision } from "../src/simd";
 import { CELL_CASES, maxRelErr, randomBatch, randomModel, scaledIdentityCase } from "./support/random-case";
 
 /** A linear RNN (g = identity) with Waa = s·I, so dJ/da<t> = s^(T-t)·dJ/da<T> in closed form. */
@@ -227,6 +227,9 @@ describe("log10GramNormSq: log10 ‖Σ_b u_b v_bᵀ‖_F² (the ledger's dWaa<t>
       expect(paths).toEqual(["outer", "outer"]);
       expect(Math.abs(gram - exact)).toBeLessThan(1e-13);
       expect(loop).toBe(gram);
+      // the matrix stays float64 under float32 products (its v entries need 36 bits)
+      setMatmulPrecision("float32");
+      try { expect(log10GramNormSq(U, 0, nu, nu, V, 0, nv, nv, b)).toBe(gram); } finally { setMatmulPrecision("float64"); }
     });
   }
 });

@@ -15,7 +15,7 @@ import { parseLayered } from "../config";
 import { UsageError } from "../errors";
 import { writeFileAtomic } from "../files";
 import { intFlag, numberText } from "../flags";
-import { gradRatio, readMetrics, type MetricsLine } from "../metrics-file";
+import { finiteLoss, gradRatio, readMetrics, type MetricsLine } from "../metrics-file";
 import { forEachWindowMean, runStats } from "../sweep/collect";
 
 const summarySchema = z.object({
@@ -90,7 +90,7 @@ export function roundBlock(steps: number, most = 15): number {
 /** The summary of one run's metrics. */
 export function summarizeMetrics(metrics: MetricsLine[], o: { dir: string; label: string; window: number; below: number | null; block?: number }): RunSummary {
   const n = metrics.length;
-  const losses = metrics.map((m) => (typeof m.loss === "number" && Number.isFinite(m.loss) ? m.loss : null));
+  const losses = metrics.map(finiteLoss);
   const window = Math.max(1, Math.min(o.window, n));
   // without a threshold, below = -Infinity: runStats then still takes the final mean over `window`
   const s = runStats(losses, 1, { metric: "loss", below: o.below ?? -Infinity, window });

@@ -17,8 +17,11 @@ import { seriesColor } from "./theme";
 export interface LossCurvesData {
   /** e.g. "copy memory, T = 100" */
   what: string;
-  series: { key: string; label: string; runs: { seed: number; step: number[]; ratio: (number | null)[]; gradRatio?: (number | null)[] | null }[] }[];
+  series: { key: string; label: string; runs: Run[] }[];
 }
+
+/** One seed's curves: loss over the baseline and, when recorded, the gradient ratio, at the same steps. */
+interface Run { seed: number; step: number[]; ratio: (number | null)[]; gradRatio?: (number | null)[] | null }
 
 const WIDTH = 760;
 const DASHES = [undefined, "7 5", "2 4"];
@@ -56,12 +59,14 @@ export function lossCurvesFigure(d: LossCurvesData): string {
   const clipId = "loss-curves-plot";
   g.append("clipPath").attr("id", clipId).append("rect").attr("width", box.width).attr("height", box.height);
   const lines = g.append("g").attr("clip-path", `url(#${clipId})`);
-  d.series.forEach((s, i) => {
+  // one line per run and panel: the value at each bucket picked by `of` (no line where it gives null)
+  const drawRuns = (into: typeof g, yScale: typeof y, of: (r: Run) => (number | null)[] | null | undefined) => d.series.forEach((s, i) => {
     for (const r of s.runs) {
-      const pts = r.step.map((st, k) => [st, r.ratio[k]] as [number, number | null]);
-      drawLine(lines, pts, x, y, { color: seriesColor(s.key, i), width: 1.4, opacity: 0.85, dash: dash[i] });
+      const v = of(r);
+      if (v) drawLine(into, r.step.map((st, k) => [st, v[k]] as [number, number | null]), x, yScale, { color: seriesColor(s.key, i), width: 1.4, opacity: 0.85, dash: dash[i] });
     }
   });
+  drawRuns(lines, y, (r) => r.ratio);
   if (grads) {
     const gbox = { ...box, top: top + plotH + GRAD_GAP, height: GRAD_H };
     const gy = panelScales(gbox, xDomain, niceExtent(runs.flatMap((r) => r.gradRatio ?? []), [0], 0.04)).y;
@@ -69,13 +74,7 @@ export function lossCurvesFigure(d: LossCurvesData): string {
       x, y: gy, xLabel: "training step", yLabel: "log10 ratio", yReference: 0, yTicks: 5,
       title: "How much of the last step's gradient reaches step 1 (log10)",
     });
-    d.series.forEach((s, i) => {
-      for (const r of s.runs) {
-        if (!r.gradRatio) continue;
-        const pts = r.step.map((st, k) => [st, r.gradRatio![k]] as [number, number | null]);
-        drawLine(gg, pts, x, gy, { color: seriesColor(s.key, i), width: 1.4, opacity: 0.85, dash: dash[i] });
-      }
-    });
+    drawRuns(gg, gy, (r) => r.gradRatio);
   }
   drawLegend(fig.svg, items, box.left, top + plotH + below + 48);
   return figureToSvg(fig);

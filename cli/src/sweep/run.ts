@@ -8,7 +8,7 @@ import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { NonFiniteGradientError, type StepReport } from "../../../core/src/index";
 import { writeFileAtomic } from "../files";
-import { readMetrics } from "../metrics-file";
+import { finiteLoss, readMetrics } from "../metrics-file";
 import { runTraining } from "../train-run";
 import type { PlannedRun, RunFlags } from "./grid";
 
@@ -97,7 +97,7 @@ export async function executeRun(dir: string, run: PlannedRun, hooks: RunHooks):
     diverged = { step: -1, message: e.message };
   }
   const metrics = readMetrics(join(out, "metrics.jsonl"));
-  const losses = metrics.map((m) => (typeof m.loss === "number" && Number.isFinite(m.loss) ? m.loss : null));
+  const losses = metrics.map(finiteLoss);
   const skippedUpdates = metrics.filter((m) => m.skipped).length;
   if (diverged) { steps = losses.length; diverged.step = steps + 1; }
   const result: RunResult = {
