@@ -374,6 +374,8 @@ const GRAM_SIMD_MIN_WORK = 32768;
  * matrix is formed (outerSumLog10NormSq).
  */
 const CANCEL = 2 ** -20;
+/** The prescaled loop's s is trusted only from here up (see log10GramNormSq); below, the matrix. */
+const LOOP_MIN = 2 ** -900;
 /** log10GramNormSq's two B×B Gram matrices, and the nu×nv sum of outer products when it must be formed (grown, never shrunk: no allocation per step) */
 let gram = new Float64Array(0);
 let outer = new Float64Array(0);
@@ -433,7 +435,10 @@ export function log10GramNormSq(U: Float64Array, uOff: number, ldu: number, nu: 
     }
   }
   const s = diag + 2 * off;
-  if (s > 0 && s >= CANCEL * r * r) {
+  // s ≥ LOOP_MIN: the scaled terms that underflowed (each below 2^-1022, at most B² of them, each
+  // from dots of ≤ 2^19 products) are then below 2^-100 of s; under it, when the row holding the
+  // largest u and the row holding the largest v are far apart, they can be most of it
+  if (s >= LOOP_MIN && s >= CANCEL * r * r) {
     gramPaths.loop++;
     return Math.log10(s) + 2 * Math.log10(mu) + 2 * Math.log10(mv);
   }

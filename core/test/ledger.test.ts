@@ -178,16 +178,31 @@ describe("log10GramNormSq: log10 ‖Σ_b u_b v_bᵀ‖_F² (the ledger's dWaa<t>
   });
 
   it("falls back to the prescaled loop when the Gram terms underflow (largest u and largest v in different rows)", () => {
-    // u_0 = v_1 = 2^-200 (inside the Gram path's range), every other entry 2^-700: each term u_b²v_b²
-    // is at most 2^-1800, below the smallest float64, so the Gram sum is 0; the exact value is
-    // 2·2^-1800 + 14·2^-2800, log10 = -1799·log10 2
-    const u = Array.from({ length: B }, (_, b) => (b === 0 ? 2 ** -200 : 2 ** -700));
-    const v = Array.from({ length: B }, (_, b) => (b === 1 ? 2 ** -200 : 2 ** -700));
+    // u_0 = v_1 = 2^-200 (inside the Gram path's range), every other entry 2^-650: each term u_b²v_b²
+    // is at most 2^-1700, below the smallest float64, so the Gram sum is 0; prescaled, the two large
+    // terms are 2^-900 each, where the loop trusts its sum. The exact value is 2·2^-1700 + 14·2^-2600,
+    // log10 = -1699·log10 2
+    const u = Array.from({ length: B }, (_, b) => (b === 0 ? 2 ** -200 : 2 ** -650));
+    const v = Array.from({ length: B }, (_, b) => (b === 1 ? 2 ** -200 : 2 ** -650));
     const { U, V } = diagonalCase(u, v);
     const { gram, loop, paths } = both(U, V);
     expect(paths).toEqual(["loop", "loop"]);
-    expect(Math.abs(loop - -1799 * Math.log10(2))).toBeLessThan(1e-12);
+    expect(Math.abs(loop - -1699 * Math.log10(2))).toBeLessThan(1e-12);
     expect(gram).toBe(loop);
+  });
+
+  it("forms the matrix when the prescaled loop's own terms underflow (regression: it lost them)", () => {
+    // after scaling by the largest u and v: u_0 = 1 with v_0 = 2^-536 (term 2^-1072), u_1 = 2^-538
+    // with v_1 = 1, and u_b = v_b = 2^-269 for b ≥ 2: the other 15 terms are 2^-1076 each, below
+    // the smallest float64, so the loop's s was 2^-1072 against the exact 2^-1072·31/16 (log10 off by
+    // 0.29). The matrix Σ_b u_b v_bᵀ has entries 2^-536 and 2^-538 and is exact.
+    const u = Array.from({ length: B }, (_, b) => (b === 0 ? 1 : b === 1 ? 2 ** -538 : 2 ** -269));
+    const v = Array.from({ length: B }, (_, b) => (b === 0 ? 2 ** -536 : b === 1 ? 1 : 2 ** -269));
+    const { U, V } = diagonalCase(u, v);
+    const { gram, loop, paths } = both(U, V);
+    expect(paths).toEqual(["outer", "outer"]);
+    expect(Math.abs(gram - (-1072 * Math.log10(2) + Math.log10(31 / 16)))).toBeLessThan(1e-12);
+    expect(loop).toBe(gram);
   });
 
   it("keeps the Gram value when the terms are small but representable", () => {
