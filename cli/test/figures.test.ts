@@ -19,7 +19,7 @@ import { svgToPng } from "../src/figures/png";
 import { inlineSvg, reportHtml } from "../src/figures/report-html";
 import { sweepCrossing } from "../src/figures/spectral-sweep";
 import { successRateFigure } from "../src/figures/success-rate";
-import { lossCurvesFigure } from "../src/figures/loss-curves";
+import { farOutFence, lossCurvesFigure } from "../src/figures/loss-curves";
 
 const GOLDEN = fileURLToPath(new URL("./golden/", import.meta.url));
 
@@ -237,5 +237,34 @@ describe("lossCurvesFigure", () => {
     expect(svg.match(/stroke-dasharray="4,3"/g)!.length).toBe(2); // loss/baseline = 1, ratio = 0
     expect(svg).toMatch(/>−20<\/text>/); // the ratio axis reaches the lowest value (d3 writes U+2212)
     expect(svg).not.toMatch(/NaN|undefined/);
+  });
+
+  it("cuts a run's isolated deep dips at the gradient panel's edge instead of stretching its axis to them", () => {
+    // an RNN-like run: 40 buckets between -2 and -12, two dips to -90; an LSTM-like run from -14 to -1
+    const step = Array.from({ length: 40 }, (_, k) => 100 * (k + 1));
+    const rnn = step.map((_, k) => (k === 7 || k === 31 ? -90 : -2 - ((k * 7) % 11)));
+    const lstm = step.map((_, k) => -14 + (13 * k) / 39);
+    const fig = (gr: number[]) => lossCurvesFigure({
+      what: "adding",
+      series: [
+        { key: "lstm", label: "cell=lstm", runs: [{ seed: 1, step, ratio: step.map(() => 1), gradRatio: lstm }] },
+        { key: "rnn", label: "cell=rnn", runs: [{ seed: 1, step, ratio: step.map(() => 1), gradRatio: gr }] },
+      ],
+    });
+    const svg = fig(rnn);
+    expect(svg).toMatch(/>−15<\/text>/); // the axis reaches the LSTM's -14 ...
+    expect(svg).not.toMatch(/>−(20|40|60|80|100)<\/text>/); // ... and not the dips
+    expect(svg).toContain("deeper dips run off the bottom");
+    expect(svg).toContain('<clipPath id="loss-curves-grad">');
+    expect(svg.match(/<g clip-path="url\(#loss-curves-grad\)">([\s\S]*?)<\/g>/)![1].match(/<path /g)!.length).toBe(2);
+    // without the dips nothing is cut and the title says nothing about it
+    expect(fig(rnn.map((v) => Math.max(v, -12)))).not.toContain("deeper dips");
+  });
+
+  it("farOutFence: Q1 − 3·IQR, or the minimum when higher; Infinity for no finite value", () => {
+    expect(farOutFence([-1, -2, -3, -4, -5, -90])).toBeCloseTo(-4.75 - 3 * 2.5, 12); // Q1 -4.75, Q3 -2.25
+    expect(farOutFence([-20, -9.5, -1])).toBe(-20);
+    expect(farOutFence([null, -3, NaN, null])).toBe(-3);
+    expect(farOutFence([null])).toBe(Infinity);
   });
 });

@@ -8,6 +8,7 @@
  * log10‖dJ/da<T>‖: how much of the last step's gradient reaches the first step. On a long-dependency
  * task the loss leaves the baseline only once this ratio has come up towards 0.
  */
+import { quantileSorted } from "d3-array";
 import { createFigure, figureToSvg, headerHeight } from "./figure";
 import { drawLegend, legendSize, type LegendItem } from "./legend";
 import { drawLine } from "./marks";
@@ -69,13 +70,31 @@ export function lossCurvesFigure(d: LossCurvesData): string {
   drawRuns(lines, y, (r) => r.ratio);
   if (grads) {
     const gbox = { ...box, top: top + plotH + GRAD_GAP, height: GRAD_H };
-    const gy = panelScales(gbox, xDomain, niceExtent(runs.flatMap((r) => r.gradRatio ?? []), [0], 0.04)).y;
+    const all = runs.flatMap((r) => r.gradRatio ?? []);
+    const low = Math.min(...runs.map((r) => farOutFence(r.gradRatio ?? [])));
+    const cut = all.some((v) => v !== null && v < low);
+    const gy = panelScales(gbox, xDomain, niceExtent(all.filter((v) => v === null || v >= low), [0], 0.04)).y;
     const gg = addPanel(fig, gbox, {
       x, y: gy, xLabel: "training step", yLabel: "log10 ratio", yReference: 0, yTicks: 5,
-      title: "How much of the last step's gradient reaches step 1 (log10)",
+      title: `How much of the last step's gradient reaches step 1 (log10)${cut ? "; deeper dips run off the bottom" : ""}`,
     });
-    drawRuns(gg, gy, (r) => r.gradRatio);
+    const gClip = "loss-curves-grad";
+    gg.append("clipPath").attr("id", gClip).append("rect").attr("width", gbox.width).attr("height", gbox.height);
+    drawRuns(gg.append("g").attr("clip-path", `url(#${gClip})`), gy, (r) => r.gradRatio);
   }
   drawLegend(fig.svg, items, box.left, top + plotH + below + 48);
   return figureToSvg(fig);
+}
+
+/**
+ * The lowest value of one run's curve that the gradient panel's axis must show: Tukey's far-out fence
+ * Q1 − 3·IQR, or the run's minimum when that is higher. A chaotic tanh RNN's bucket means dip to −90
+ * now and then while the rest sit between −2 and −12; scaling the axis to the dips would flatten
+ * every other curve, so they are cut at the panel's edge instead (and the title says so).
+ */
+export function farOutFence(values: readonly (number | null)[]): number {
+  const v = values.filter((x): x is number => x !== null && Number.isFinite(x)).sort((a, b) => a - b);
+  if (!v.length) return Infinity;
+  const q1 = quantileSorted(v, 0.25)!, q3 = quantileSorted(v, 0.75)!;
+  return Math.max(v[0], q1 - 3 * (q3 - q1));
 }
