@@ -1,13 +1,15 @@
 // `rnnlab sweep`: the grid format, and as real processes the array-job path (--plan, concurrent
 // --index processes against one folder, --collect) against a local parallel run, and a real SIGINT.
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { decimate, runStats } from "../src/sweep/collect";
 import { expandGrid, parseGrid, runId } from "../src/sweep/grid";
+import { runLocal } from "../src/sweep/local";
+import { executeRun, findPrefixRuns } from "../src/sweep/run";
 import { ROOT } from "./run-cli";
 
 const BIN = fileURLToPath(new URL("../../bin/rnnlab.mjs", import.meta.url));
@@ -171,5 +173,49 @@ describe("run statistics", () => {
   it("decimate(losses, n) keeps at most n bucket means, each at its bucket's last step", () => {
     expect(decimate([1, 2, 3, 4, 5], 2)).toEqual({ step: [3, 5], loss: [2, 4.5] });
     expect(decimate([1, 2], 10)).toEqual({ step: [1, 2], loss: [1, 2] });
+  });
+});
+
+describe("a longer run continues a finished shorter one (findPrefixRuns)", () => {
+  const grid = (steps: number, seeds = [1, 2]) => expandGrid(parseGrid({
+    base: { task: "adding", cell: "lstm", T: 6, hidden: 4, batch: 2, optimizer: "rmsprop", lr: 0.01, "clip-norm": 1, "save-every": 7 },
+    seeds, steps,
+  }, "test"), "test");
+  const opts = { workers: 1, quiet: true, label: "steps" };
+  const files = (dir: string, id: string) => [`runs/${id}.json`, `runs/${id}/metrics.jsonl`, `runs/${id}/model.json`].map((f) => read(dir, f));
+
+  it("trains only the new steps, and gives the same bytes as the longer run trained from step 0", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "rnnlab-prefix-")), fresh = mkdtempSync(join(tmpdir(), "rnnlab-prefix-fresh-"));
+    const short = grid(20), long = grid(45);
+    await runLocal(dir, short, opts);
+    const shortFiles = short.runs.map((r) => files(dir, r.id));
+    const found = findPrefixRuns(dir, long.runs);
+    expect(long.runs.map((r) => found.get(r.id))).toEqual(short.runs.map((r) => ({ id: r.id, steps: 20 })));
+    const started: number[] = [];
+    await executeRun(dir, long.runs[0], { shouldStop: () => false, onStart: (s) => started.push(s) }, found.get(long.runs[0].id)!);
+    expect(started).toEqual([20]); // it resumed at the shorter run's last step
+    await runLocal(dir, long, opts);
+    await runLocal(fresh, long, opts);
+    for (const r of long.runs) expect(files(dir, r.id)).toEqual(files(fresh, r.id));
+    // the shorter runs are untouched, and still count as finished
+    expect(short.runs.map((r) => files(dir, r.id))).toEqual(shortFiles);
+    // no prefix for a shorter or equal budget, or for other options (seed 3)
+    expect(findPrefixRuns(dir, grid(20).runs).size).toBe(0);
+    expect(findPrefixRuns(dir, grid(15).runs).size).toBe(0);
+    expect(findPrefixRuns(dir, grid(60, [3]).runs).size).toBe(0);
+    // the longest finished prefix wins
+    expect([...findPrefixRuns(dir, grid(60).runs).values()]).toEqual(long.runs.map((r) => ({ id: r.id, steps: 45 })));
+  });
+
+  it("does not continue a run whose checkpoint is gone or is not at its last step", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "rnnlab-prefix-"));
+    const short = grid(20);
+    await runLocal(dir, short, opts);
+    const [a, b] = short.runs;
+    rmSync(join(dir, "runs", a.id, "checkpoint.json"));
+    const ck = JSON.parse(read(dir, `runs/${b.id}/checkpoint.json`));
+    ck.state.step = 14;
+    writeFileSync(join(dir, "runs", b.id, "checkpoint.json"), JSON.stringify(ck));
+    expect(findPrefixRuns(dir, grid(40).runs).size).toBe(0);
   });
 });

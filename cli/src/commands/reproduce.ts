@@ -48,7 +48,7 @@ export function reproduceCommand(): Command {
     .description("re-run a classic training result (adding, copy, char-lm, gradients) as a resumable sweep; writes the data of its figure")
     .argument("<name>", NAMES.join("|"))
     .option("--quick", "tiny sizes (seconds; what the tests run)")
-    .option("--steps <n>", "training steps per run instead of the reproduction's")
+    .option("--steps <n>", "training steps per run instead of the reproduction's (more steps continue finished shorter runs from their checkpoints)")
     .option("--seeds <list>", "seeds instead of the reproduction's, such as 1,2,3")
     .option("--only <axis=values>", "keep only these values of one axis of the grid, such as T=100 (repeatable); run ids do not change, so runs move between folders", (v: string, prev: string[] = []) => [...prev, v])
     .option("--workers <n>", `worker threads (default: the CPUs, here ${availableParallelism()})`)

@@ -1,16 +1,19 @@
 /**
  * Runs planned runs on this machine: on `workers` worker threads (tinypool) when there is more than
  * one run and more than one worker, otherwise one after another in this thread. Finished runs (their
- * result file exists) are skipped, interrupted ones continue from their checkpoints. SIGINT or
+ * result file exists) are skipped, interrupted ones continue from their checkpoints, and runs not yet
+ * started continue a finished shorter run of the same options when the folder has one. SIGINT or
  * SIGTERM sets a shared stop flag: every running run writes its checkpoint and stops, queued runs do
  * not start, and the result says `interrupted`.
  */
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import Tinypool from "tinypool";
 import { createProgress } from "../progress";
 import { runStats } from "./collect";
 import { describeRun, type Plan, type PlannedRun } from "./grid";
-import { executeRun, readResult, type RunStatus } from "./run";
+import { executeRun, findPrefixRuns, readResult, runDir, type RunStatus } from "./run";
 import type { WorkerTask } from "./worker";
 
 export interface LocalOptions {
@@ -42,6 +45,11 @@ export async function runLocal(dir: string, plan: Plan, opts: LocalOptions, indi
   const total = runs.reduce((n, r) => n + r.flags.steps, 0);
   const progress = createProgress({ total, start: steps.reduce((a, b) => a + b, 0), label: opts.label, quiet: opts.quiet, plainEvery: Math.max(1, Math.round(total / 20)), plainSeconds: 60 });
   if (skipped) progress.log(`${skipped} of ${runs.length} runs already finished in ${dir}; skipping them`);
+  const prefixes = findPrefixRuns(dir, pending.filter((p) => !existsSync(join(runDir(dir, p.run.id), "checkpoint.json"))).map((p) => p.run));
+  for (const { run } of pending) {
+    const p = prefixes.get(run.id);
+    if (p) progress.log(`run ${run.index} (${describeRun(run.point, run.seed)}, id ${run.id}) continues run ${p.id} from its step ${p.steps}`);
+  }
   let finished = skipped;
   const outcome: LocalOutcome = { interrupted: false, done: 0, skipped, errors: [] };
   const detail = () => `runs ${finished}/${runs.length} finished`;
@@ -69,7 +77,7 @@ export async function runLocal(dir: string, plan: Plan, opts: LocalOptions, indi
       const pool = new Tinypool({ filename: fileURLToPath(new URL("./worker.mjs", import.meta.url)), minThreads: threads, maxThreads: threads });
       try {
         await Promise.all(pending.map(async ({ run, slot }) => {
-          const task: WorkerTask = { dir, run, slot, stop, steps: stepsBuf };
+          const task: WorkerTask = { dir, run, slot, stop, steps: stepsBuf, prefix: prefixes.get(run.id) ?? null };
           try {
             const o = (await pool.run(task)) as { status: RunStatus };
             report(run, o.status);
@@ -88,7 +96,7 @@ export async function runLocal(dir: string, plan: Plan, opts: LocalOptions, indi
             shouldStop: () => Atomics.load(stopFlag, 0) === 1,
             onStart: (s) => { steps[slot] = s; },
             onStep: (r) => { steps[slot] = r.step; },
-          });
+          }, prefixes.get(run.id) ?? null);
           report(run, o.status);
         } catch (e) {
           if (indices && indices.length === 1) throw e; // --index i: the run's own error, as train reports it

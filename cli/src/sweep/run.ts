@@ -2,15 +2,16 @@
  * One run of a sweep, the same code in the main thread (`--index i`, `--workers 1`) and in a worker
  * thread. A run trains in DIR/runs/<id>/ exactly as `rnnlab train --out DIR/runs/<id>` would
  * (metrics.jsonl, checkpoint.json, model.json), continues from its checkpoint when there is one, and
- * ends by writing DIR/runs/<id>.json atomically: the file whose presence means "finished".
+ * ends by writing DIR/runs/<id>.json atomically: the file whose presence means "finished". The
+ * checkpoint is kept, so that a longer run of the same options can continue it.
  */
-import { existsSync, readFileSync, rmSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { NonFiniteGradientError, type StepReport } from "../../../core/src/index";
 import { writeFileAtomic } from "../files";
 import { finiteLoss, readMetrics } from "../metrics-file";
 import { runTraining } from "../train-run";
-import type { PlannedRun, RunFlags } from "./grid";
+import { runId, type PlannedRun, type RunFlags } from "./grid";
 
 /** What a finished run leaves in DIR/runs/<id>.json. Deterministic: no times, no paths. */
 export interface RunResult {
@@ -71,11 +72,79 @@ export function readResult(dir: string, run: PlannedRun): RunResult | null {
   return r && r.format === "rnnlab-sweep-run" && r.id === run.id && Array.isArray(r.losses) ? r : null;
 }
 
-/** Trains one run to the end (or until `shouldStop`), skipping it when its result file exists. */
-export async function executeRun(dir: string, run: PlannedRun, hooks: RunHooks): Promise<RunOutcome> {
+/** A finished run that a longer run of the same options continues (findPrefixRuns). */
+export interface PrefixRun { id: string; steps: number }
+
+/**
+ * For each of `runs`, the finished run in `dir` that it can continue: the same options but fewer
+ * steps, not diverged, its checkpoint at its last step kept (the longest such run). Nothing in a step
+ * depends on the step budget, so training on from that checkpoint gives the same bits as training the
+ * run from step 0 (a test compares the two): `reproduce adding --steps 60000` after a 30,000-step
+ * reproduction trains only the 30,000 new steps of each run. Reads the folder's results once.
+ */
+export function findPrefixRuns(dir: string, runs: readonly PlannedRun[]): Map<string, PrefixRun> {
+  const found = new Map<string, PrefixRun>();
+  const folder = join(dir, "runs");
+  if (!runs.length || !existsSync(folder)) return found;
+  // the id a run's options would have with steps left out (its own steps aside, they must match)
+  const stepless = (flags: RunFlags) => runId({ ...flags, steps: 0 });
+  const wanted = new Map<string, PlannedRun[]>();
+  for (const r of runs) {
+    const k = stepless(r.flags);
+    wanted.set(k, [...(wanted.get(k) ?? []), r]);
+  }
+  const candidates: { key: string; id: string; steps: number }[] = [];
+  for (const name of readdirSync(folder)) {
+    if (!name.endsWith(".json")) continue;
+    let r: RunResult;
+    try {
+      r = JSON.parse(readFileSync(join(folder, name), "utf8")) as RunResult;
+    } catch {
+      continue;
+    }
+    if (!r || r.format !== "rnnlab-sweep-run" || r.diverged !== null || !r.flags || name !== `${r.id}.json` || r.steps !== r.flags.steps) continue;
+    const key = stepless(r.flags);
+    if (wanted.has(key)) candidates.push({ key, id: r.id, steps: r.steps });
+  }
+  candidates.sort((a, b) => b.steps - a.steps);
+  const usable = (c: { id: string; steps: number }) => {
+    const ck = join(runDir(dir, c.id), "checkpoint.json");
+    if (!existsSync(ck) || !existsSync(join(runDir(dir, c.id), "metrics.jsonl"))) return false;
+    try {
+      return (JSON.parse(readFileSync(ck, "utf8")) as { state?: { step?: number } }).state?.step === c.steps;
+    } catch {
+      return false;
+    }
+  };
+  const checked = new Map<string, boolean>();
+  for (const r of runs) {
+    const key = stepless(r.flags);
+    for (const c of candidates) {
+      if (c.key !== key || c.steps >= r.flags.steps) continue;
+      if (!checked.has(c.id)) checked.set(c.id, usable(c));
+      if (checked.get(c.id)) { found.set(r.id, { id: c.id, steps: c.steps }); break; }
+    }
+  }
+  return found;
+}
+
+/**
+ * Trains one run to the end (or until `shouldStop`), skipping it when its result file exists. A run
+ * that has not started continues `prefix`, a finished shorter run of the same options
+ * (findPrefixRuns), when given: its metrics and checkpoint are copied, and it stays as it was.
+ */
+export async function executeRun(dir: string, run: PlannedRun, hooks: RunHooks, prefix: PrefixRun | null = null): Promise<RunOutcome> {
   const done = readResult(dir, run);
   if (done) return { index: run.index, id: run.id, status: "skipped", result: done, step: done.steps };
   const out = runDir(dir, run.id);
+  if (!existsSync(join(out, "checkpoint.json"))) {
+    if (prefix) {
+      mkdirSync(out, { recursive: true });
+      // the checkpoint last: until it exists, the run starts afresh and rewrites its metrics
+      copyFileSync(join(runDir(dir, prefix.id), "metrics.jsonl"), join(out, "metrics.jsonl"));
+      copyFileSync(join(runDir(dir, prefix.id), "checkpoint.json"), join(out, "checkpoint.json"));
+    }
+  }
   const flags = { ...run.flags, out, quiet: true, resume: false };
   let diverged: RunResult["diverged"] = null;
   let steps = 0;
@@ -104,7 +173,7 @@ export async function executeRun(dir: string, run: PlannedRun, hooks: RunHooks):
     format: "rnnlab-sweep-run", version: 1, id: run.id, point: run.point, seed: run.seed, flags: run.flags,
     task: taskInfo!, steps, diverged, skippedUpdates, losses,
   };
+  // the checkpoint stays (a few MB at H = 128): a longer run of the same options continues from it
   writeFileAtomic(resultPath(dir, run.id), JSON.stringify(result) + "\n");
-  rmSync(join(out, "checkpoint.json"), { force: true });
   return { index: run.index, id: run.id, status: "done", result, step: steps };
 }

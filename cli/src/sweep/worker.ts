@@ -4,7 +4,7 @@
  * its checkpoint and return "interrupted"; `steps[slot]` holds the run's step count for the progress bar.
  */
 import "../gemm-env";
-import { executeRun, type RunOutcome } from "./run";
+import { executeRun, type PrefixRun, type RunOutcome } from "./run";
 import type { PlannedRun } from "./grid";
 
 export interface WorkerTask {
@@ -15,6 +15,8 @@ export interface WorkerTask {
   stop: SharedArrayBuffer;
   /** Float64Array(runs): steps done per slot */
   steps: SharedArrayBuffer;
+  /** the finished shorter run this one continues, if any */
+  prefix: PrefixRun | null;
 }
 
 /** Runs the task; returns only plain data (structured-cloned back to the main thread). */
@@ -27,6 +29,6 @@ export default async function runTask(task: WorkerTask): Promise<Omit<RunOutcome
     yieldMs: null,
     onStart: (s) => { steps[task.slot] = s; },
     onStep: (r) => { steps[task.slot] = r.step; },
-  });
+  }, task.prefix);
   return { index: o.index, id: o.id, status: o.status, step: o.step };
 }
