@@ -162,10 +162,12 @@ export function log10Norm(x: Float64Array, off: number, n: number, exp2 = 0): nu
   const m = maxAbs(x, off, n);
   if (m === 0) return -Infinity;
   if (!(m < Infinity)) return m !== m ? NaN : Infinity;
-  const inv = 1 / m;
+  // 1/m overflows for m below 2^-1024 (subnormal): then the entries are first scaled up by 2^600, exactly
+  const up = m < 2 ** -1000 ? 2 ** 600 : 1;
+  const inv = 1 / (m * up);
   let s = 0;
   for (let i = 0; i < n; i++) {
-    const v = x[off + i] * inv;
+    const v = x[off + i] * up * inv;
     s += v * v;
   }
   return Math.log10(m) + 0.5 * Math.log10(s) + exp2 * LOG10_2;

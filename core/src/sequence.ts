@@ -435,9 +435,10 @@ export function log10GramNormSq(U: Float64Array, uOff: number, ldu: number, nu: 
     }
   }
   const s = diag + 2 * off;
-  // s ≥ LOOP_MIN: the scaled terms that underflowed (each below 2^-1022, at most B² of them, each
-  // from dots of ≤ 2^19 products) are then below 2^-100 of s; under it, when the row holding the
-  // largest u and the row holding the largest v are far apart, they can be most of it
+  // s ≥ LOOP_MIN: with the scaled entries at most 1, underflow costs each term uu·vv at most about
+  // nu·nv·2^-1074 ≤ 2^-1040 (nu, nv ≤ 2^17), and there are at most B² ≤ 2^24 terms: under 2^-116 of
+  // s. Below it, when the row holding the largest u and the row holding the largest v are far apart,
+  // what underflowed can be most of s, so the matrix is formed instead.
   if (s >= LOOP_MIN && s >= CANCEL * r * r) {
     gramPaths.loop++;
     return Math.log10(s) + 2 * Math.log10(mu) + 2 * Math.log10(mv);

@@ -205,6 +205,26 @@ describe("log10GramNormSq: log10 ‖Σ_b u_b v_bᵀ‖_F² (the ledger's dWaa<t>
     expect(loop).toBe(gram);
   });
 
+  it("forms the matrix when every term is far below the loop's floor, and stays finite for subnormal entries", () => {
+    // u_0 = v_1 = 2^-200, every other entry 2^-700: prescaled, the largest terms are 2^-1000 (below
+    // 2^-900); the exact value is 2·2^-1800 + 14·2^-2800, log10 = -1799·log10 2
+    const u = Array.from({ length: B }, (_, b) => (b === 0 ? 2 ** -200 : 2 ** -700));
+    const v = Array.from({ length: B }, (_, b) => (b === 1 ? 2 ** -200 : 2 ** -700));
+    const c1 = diagonalCase(u, v);
+    let { gram, loop, paths } = both(c1.U, c1.V);
+    expect(paths).toEqual(["outer", "outer"]);
+    expect(Math.abs(gram - -1799 * Math.log10(2))).toBeLessThan(1e-12);
+    expect(loop).toBe(gram);
+    // u_0 = v_1 = 1, v_0 = u_1 = 2^-1030 (subnormal): ‖Σ_b u_b v_bᵀ‖² = 2·2^-2060 (it was NaN)
+    const w = Array.from({ length: B }, (_, b) => (b === 0 ? 1 : b === 1 ? 2 ** -1030 : 0));
+    const z = Array.from({ length: B }, (_, b) => (b === 1 ? 1 : b === 0 ? 2 ** -1030 : 0));
+    const c2 = diagonalCase(w, z);
+    ({ gram, loop, paths } = both(c2.U, c2.V));
+    expect(paths).toEqual(["outer", "outer"]);
+    expect(Math.abs(gram - -2059 * Math.log10(2))).toBeLessThan(1e-12);
+    expect(loop).toBe(gram);
+  });
+
   it("keeps the Gram value when the terms are small but representable", () => {
     // u_b = v_b = 2^-150·(b + 1): inside the range check and s ≈ 2^-600·Σ(b+1)⁴, above the underflow guard
     const u = Array.from({ length: B }, (_, b) => 2 ** -150 * (b + 1));
