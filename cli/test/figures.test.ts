@@ -19,7 +19,7 @@ import { svgToPng } from "../src/figures/png";
 import { inlineSvg, reportHtml } from "../src/figures/report-html";
 import { sweepCrossing } from "../src/figures/spectral-sweep";
 import { successRateFigure } from "../src/figures/success-rate";
-import { farOutFence, lossCurvesFigure } from "../src/figures/loss-curves";
+import { gradientAxis, lossCurvesFigure, sustainedMin } from "../src/figures/loss-curves";
 
 const GOLDEN = fileURLToPath(new URL("./golden/", import.meta.url));
 
@@ -251,9 +251,12 @@ describe("lossCurvesFigure", () => {
         { key: "rnn", label: "cell=rnn", runs: [{ seed: 1, step, ratio: step.map(() => 1), gradRatio: gr }] },
       ],
     });
+    const { domain, cut } = gradientAxis([lstm, rnn]);
+    expect(domain[0]).toBeLessThanOrEqual(-14); // the axis reaches the LSTM's -14 ...
+    expect(domain[0]).toBeGreaterThan(-20); // ... and not the dips
+    expect(cut).toBe(true);
     const svg = fig(rnn);
-    expect(svg).toMatch(/>−15<\/text>/); // the axis reaches the LSTM's -14 ...
-    expect(svg).not.toMatch(/>−(20|40|60|80|100)<\/text>/); // ... and not the dips
+    expect(svg).not.toMatch(/>−(20|40|60|80|100)<\/text>/);
     expect(svg).toContain("deeper dips run off the bottom");
     expect(svg).toContain('<clipPath id="loss-curves-grad">');
     expect(svg.match(/<g clip-path="url\(#loss-curves-grad\)">([\s\S]*?)<\/g>/)![1].match(/<path /g)!.length).toBe(2);
@@ -261,10 +264,26 @@ describe("lossCurvesFigure", () => {
     expect(fig(rnn.map((v) => Math.max(v, -12)))).not.toContain("deeper dips");
   });
 
-  it("farOutFence: Q1 − 3·IQR, or the minimum when higher; Infinity for no finite value", () => {
-    expect(farOutFence([-1, -2, -3, -4, -5, -90])).toBeCloseTo(-4.75 - 3 * 2.5, 12); // Q1 -4.75, Q3 -2.25
-    expect(farOutFence([-20, -9.5, -1])).toBe(-20);
-    expect(farOutFence([null, -3, NaN, null])).toBe(-3);
-    expect(farOutFence([null])).toBe(Infinity);
+  it("sustainedMin: the lowest 5-bucket moving median; one or two low buckets do not count, three do", () => {
+    expect(sustainedMin([-1, -2, -90, -3, -2, -1, -2])).toBe(-2);
+    expect(sustainedMin([-90, -2, -1, -3, -2, -1, -2])).toBe(-2); // an edge dip too
+    expect(sustainedMin([-1, -2, -90, -90, -2, -1, -2])).toBe(-2);
+    expect(sustainedMin([-1, -2, -90, -90, -90, -1, -2])).toBe(-90);
+    expect(sustainedMin([-20, -9.5, -1])).toBe(-20); // under 5 values: the minimum
+    expect(sustainedMin([null, -3, NaN, null])).toBe(-3);
+    expect(sustainedMin([null])).toBe(Infinity);
+  });
+
+  it("keeps a curve's early low stretch on the axis (an LSTM's plateau before it learns), and says nothing about dips when none are cut", () => {
+    // from the review: 15 of 100 buckets rising from -12, then near -1
+    const step = Array.from({ length: 100 }, (_, k) => 100 * (k + 1));
+    const g = step.map((_, k) => (k < 15 ? -12 + k * 0.1 : -1 - 0.1 * ((k * 7) % 5)));
+    expect(gradientAxis([g])).toEqual({ domain: [expect.any(Number), expect.any(Number)], cut: false });
+    expect(gradientAxis([g]).domain[0]).toBeLessThanOrEqual(-12);
+    const svg = lossCurvesFigure({ what: "adding", series: [{ key: "lstm", label: "cell=lstm", runs: [{ seed: 1, step, ratio: step.map(() => 1), gradRatio: g }] }] });
+    expect(svg).not.toContain("deeper dips");
+    // a value below the fence but inside the rounded axis is not "cut" (-3.3 with a fence near -3)
+    const h = [-1, -1.5, -2, -3, -3.1, -3, -2, -3.3, -2.5, -1];
+    expect(gradientAxis([h]).cut).toBe(false);
   });
 });

@@ -8,7 +8,7 @@
  * log10‖dJ/da<T>‖: how much of the last step's gradient reaches the first step. On a long-dependency
  * task the loss leaves the baseline only once this ratio has come up towards 0.
  */
-import { quantileSorted } from "d3-array";
+import { median } from "d3-array";
 import { createFigure, figureToSvg, headerHeight } from "./figure";
 import { drawLegend, legendSize, type LegendItem } from "./legend";
 import { drawLine } from "./marks";
@@ -70,10 +70,8 @@ export function lossCurvesFigure(d: LossCurvesData): string {
   drawRuns(lines, y, (r) => r.ratio);
   if (grads) {
     const gbox = { ...box, top: top + plotH + GRAD_GAP, height: GRAD_H };
-    const all = runs.flatMap((r) => r.gradRatio ?? []);
-    const low = Math.min(...runs.map((r) => farOutFence(r.gradRatio ?? [])));
-    const cut = all.some((v) => v !== null && v < low);
-    const gy = panelScales(gbox, xDomain, niceExtent(all.filter((v) => v === null || v >= low), [0], 0.04)).y;
+    const { domain, cut } = gradientAxis(runs.map((r) => r.gradRatio ?? []));
+    const gy = panelScales(gbox, xDomain, domain).y;
     const gg = addPanel(fig, gbox, {
       x, y: gy, xLabel: "training step", yLabel: "log10 ratio", yReference: 0, yTicks: 5,
       title: `How much of the last step's gradient reaches step 1 (log10)${cut ? "; deeper dips run off the bottom" : ""}`,
@@ -87,14 +85,26 @@ export function lossCurvesFigure(d: LossCurvesData): string {
 }
 
 /**
- * The lowest value of one run's curve that the gradient panel's axis must show: Tukey's far-out fence
- * Q1 − 3·IQR, or the run's minimum when that is higher. A chaotic tanh RNN's bucket means dip to −90
- * now and then while the rest sit between −2 and −12; scaling the axis to the dips would flatten
- * every other curve, so they are cut at the panel's edge instead (and the title says so).
+ * The lowest value of one run's curve that the gradient panel's axis must show: the minimum of its
+ * 5-bucket moving median. A chaotic tanh RNN's bucket means dip to −90 now and then, one or two
+ * buckets at a time, while the rest sit between −2 and −12; scaling the axis to the dips would flatten
+ * every other curve, so they are cut at the panel's edge instead (and the title says so). A stretch of
+ * three or more low buckets, such as an LSTM's plateau before it learns, survives the median and stays
+ * on the axis. Infinity when the run has no finite value.
  */
-export function farOutFence(values: readonly (number | null)[]): number {
-  const v = values.filter((x): x is number => x !== null && Number.isFinite(x)).sort((a, b) => a - b);
-  if (!v.length) return Infinity;
-  const q1 = quantileSorted(v, 0.25)!, q3 = quantileSorted(v, 0.75)!;
-  return Math.max(v[0], q1 - 3 * (q3 - q1));
+export function sustainedMin(values: readonly (number | null)[]): number {
+  const v = values.filter((x): x is number => x !== null && Number.isFinite(x));
+  if (v.length < 5) return v.length ? Math.min(...v) : Infinity;
+  let low = Infinity;
+  // every full window of 5 (the first and last two buckets are in the end windows)
+  for (let k = 2; k + 2 < v.length; k++) low = Math.min(low, median(v.slice(k - 2, k + 3))!);
+  return low;
+}
+
+/** The gradient panel's y domain (0 included, down to every run's sustainedMin), and whether any value lies below it. */
+export function gradientAxis(curves: readonly (readonly (number | null)[])[]): { domain: [number, number]; cut: boolean } {
+  const low = Math.min(...curves.map(sustainedMin));
+  const all = curves.flat();
+  const domain = niceExtent(all.filter((v) => v === null || v >= low), [0], 0.04);
+  return { domain, cut: all.some((v) => v !== null && Number.isFinite(v) && v < domain[0]) };
 }
