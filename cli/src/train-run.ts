@@ -10,8 +10,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync, appendFileSync } fr
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import {
-  initModel, makeConfig, makeTask, modelToJSONText, Rng, Trainer,
-  type CharLmTask, type Model, type OptimizerSpec, type StepReport, type Task, type TrainerConfig, type TrainerState,
+  initModel, makeConfig, makeTask, matmulPrecision, modelToJSONText, Rng, Trainer,
+  type CharLmTask, type MatmulPrecision, type Model, type OptimizerSpec, type StepReport, type Task, type TrainerConfig, type TrainerState,
 } from "../../core/src/index";
 import type { TrainFlags } from "./commands/train";
 import { UsageError } from "./errors";
@@ -43,6 +43,13 @@ export interface TrainSetup {
   /** the flags that define the run, as text; a checkpoint records it and a resume must match it */
   runKey: string;
 }
+
+/**
+ * DIR/checkpoint.json: the run's flags as text (runKey), the precision of its matrix products (the
+ * RNNLAB_MATMUL it ran under; absent in checkpoints older than this field, which were float64 unless
+ * that variable was set), and the trainer's state. A resume must match both.
+ */
+export interface Checkpoint { run: string; matmul?: MatmulPrecision; state: TrainerState }
 
 /** Checks the flags that depend on each other and builds the run. */
 export function setupTraining(f: TrainFlags): TrainSetup {
@@ -115,8 +122,10 @@ export async function runTraining(f: TrainFlags, out: string, resume: boolean | 
   const hasCheckpoint = existsSync(checkpointPath);
   if (resume === true && !hasCheckpoint) throw new UsageError(`--resume: no checkpoint at ${checkpointPath}`);
   if (resume === true || (resume === "auto" && hasCheckpoint)) {
-    const ck = JSON.parse(new TextDecoder().decode(readBytes("--resume", checkpointPath))) as { run: string; state: TrainerState };
+    const ck = JSON.parse(new TextDecoder().decode(readBytes("--resume", checkpointPath))) as Checkpoint;
     if (ck.run !== runKey) throw new UsageError(`--resume: ${checkpointPath} was written by a run with other flags (${ck.run}); resume with the same flags`);
+    const was = ck.matmul ?? "float64";
+    if (was !== matmulPrecision()) throw new UsageError(`--resume: ${checkpointPath} was written with ${was} matrix products, and this process uses ${matmulPrecision()}; resume with RNNLAB_MATMUL=${was}`);
     trainer = new Trainer(cfg, model, ck.state);
     // keep the metrics of the steps the checkpoint covers, drop any written after it
     const kept = existsSync(metricsPath) ? readFileSync(metricsPath, "utf8").split("\n").filter((l) => l && (JSON.parse(l) as { step: number }).step <= ck.state.step) : [];
@@ -126,7 +135,7 @@ export async function runTraining(f: TrainFlags, out: string, resume: boolean | 
     writeFileSync(metricsPath, "");
   }
   const startStep = trainer.steps;
-  const save = () => writeFileAtomic(checkpointPath, JSON.stringify({ run: runKey, state: trainer.state() }) + "\n");
+  const save = () => writeFileAtomic(checkpointPath, JSON.stringify({ run: runKey, matmul: matmulPrecision(), state: trainer.state() } satisfies Checkpoint) + "\n");
   let lines = "";
   const flush = () => { if (lines) { appendFileSync(metricsPath, lines); lines = ""; } };
   hooks.onStart?.(startStep, setup);

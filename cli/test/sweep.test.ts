@@ -10,6 +10,8 @@ import { decimate, runStats } from "../src/sweep/collect";
 import { expandGrid, parseGrid, runId } from "../src/sweep/grid";
 import { runLocal } from "../src/sweep/local";
 import { executeRun, findPrefixRuns } from "../src/sweep/run";
+import { runTraining } from "../src/train-run";
+import { setMatmulPrecision } from "../../core/src/index";
 import { ROOT } from "./run-cli";
 
 const BIN = fileURLToPath(new URL("../../bin/rnnlab.mjs", import.meta.url));
@@ -207,15 +209,45 @@ describe("a longer run continues a finished shorter one (findPrefixRuns)", () =>
     expect([...findPrefixRuns(dir, grid(60).runs).values()]).toEqual(long.runs.map((r) => ({ id: r.id, steps: 45 })));
   });
 
-  it("does not continue a run whose checkpoint is gone or is not at its last step", async () => {
+  it("does not continue a run whose checkpoint is gone, is not at its last step, or was written with other flags", async () => {
     const dir = mkdtempSync(join(tmpdir(), "rnnlab-prefix-"));
-    const short = grid(20);
+    const short = grid(20, [1, 2, 3]);
     await runLocal(dir, short, opts);
-    const [a, b] = short.runs;
+    const [a, b, c] = short.runs;
+    expect(findPrefixRuns(dir, grid(40, [1, 2, 3]).runs).size).toBe(3);
     rmSync(join(dir, "runs", a.id, "checkpoint.json"));
-    const ck = JSON.parse(read(dir, `runs/${b.id}/checkpoint.json`));
-    ck.state.step = 14;
-    writeFileSync(join(dir, "runs", b.id, "checkpoint.json"), JSON.stringify(ck));
-    expect(findPrefixRuns(dir, grid(40).runs).size).toBe(0);
+    const edit = (id: string, f: (ck: { run: string; state: { step: number } }) => void) => {
+      const ck = JSON.parse(read(dir, `runs/${id}/checkpoint.json`));
+      f(ck);
+      writeFileSync(join(dir, "runs", id, "checkpoint.json"), JSON.stringify(ck));
+    };
+    edit(b.id, (ck) => { ck.state.step = 14; });
+    edit(c.id, (ck) => { ck.run = ck.run.replace('"lr":0.01', '"lr":0.02'); });
+    expect(findPrefixRuns(dir, grid(40, [1, 2, 3]).runs).size).toBe(0);
+  });
+
+  it("does not continue across matrix-product precisions, and a resume across them is refused", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "rnnlab-prefix-"));
+    setMatmulPrecision("float32");
+    try {
+      await runLocal(dir, grid(10), opts);
+      expect(findPrefixRuns(dir, grid(20).runs).size).toBe(2);
+    } finally {
+      setMatmulPrecision("float64");
+    }
+    expect(findPrefixRuns(dir, grid(20).runs).size).toBe(0);
+    const run = grid(20).runs[0], out = join(dir, "runs", grid(10).runs[0].id);
+    await expect(runTraining({ ...run.flags, out, quiet: true, resume: true }, out, true, { shouldStop: () => false }))
+      .rejects.toThrow(/written with float32 matrix products, and this process uses float64; resume with RNNLAB_MATMUL=float32/);
+  });
+
+  it("a diverged run keeps no checkpoint, and is never continued", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "rnnlab-prefix-"));
+    const g = (steps: number) => expandGrid(parseGrid({ base: { task: "adding", cell: "rnn", T: 5, hidden: 4, batch: 2, optimizer: "sgd", lr: 1e6 }, seeds: [1], steps }, "test"), "test");
+    await runLocal(dir, g(200), opts);
+    const id = g(200).runs[0].id;
+    expect(JSON.parse(read(dir, `runs/${id}.json`)).diverged.step).toBe(24);
+    expect(existsSync(join(dir, "runs", id, "checkpoint.json"))).toBe(false);
+    expect(findPrefixRuns(dir, g(400).runs).size).toBe(0);
   });
 });

@@ -5,12 +5,12 @@
  * ends by writing DIR/runs/<id>.json atomically: the file whose presence means "finished". The
  * checkpoint is kept, so that a longer run of the same options can continue it.
  */
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { NonFiniteGradientError, type StepReport } from "../../../core/src/index";
+import { matmulPrecision, NonFiniteGradientError, type StepReport } from "../../../core/src/index";
 import { writeFileAtomic } from "../files";
 import { finiteLoss, readMetrics } from "../metrics-file";
-import { runTraining } from "../train-run";
+import { runTraining, setupTraining, type Checkpoint } from "../train-run";
 import { runId, type PlannedRun, type RunFlags } from "./grid";
 
 /** What a finished run leaves in DIR/runs/<id>.json. Deterministic: no times, no paths. */
@@ -75,12 +75,31 @@ export function readResult(dir: string, run: PlannedRun): RunResult | null {
 /** A finished run that a longer run of the same options continues (findPrefixRuns). */
 export interface PrefixRun { id: string; steps: number }
 
+/** A result file's fields before its losses (the last key its writer puts): a few kB of a file that can hold MBs. */
+type ResultHead = Omit<RunResult, "losses">;
+function readResultHead(path: string): ResultHead | null {
+  let fd: number | null = null;
+  try {
+    fd = openSync(path, "r");
+    const buf = Buffer.alloc(65536);
+    const n = readSync(fd, buf, 0, buf.length, 0);
+    const text = buf.subarray(0, n).toString("utf8");
+    const at = text.indexOf(',"losses":');
+    return JSON.parse(at >= 0 ? text.slice(0, at) + "}" : readFileSync(path, "utf8")) as ResultHead;
+  } catch {
+    return null;
+  } finally {
+    if (fd !== null) closeSync(fd);
+  }
+}
+
 /**
  * For each of `runs`, the finished run in `dir` that it can continue: the same options but fewer
- * steps, not diverged, its checkpoint at its last step kept (the longest such run). Nothing in a step
- * depends on the step budget, so training on from that checkpoint gives the same bits as training the
- * run from step 0 (a test compares the two): `reproduce adding --steps 60000` after a 30,000-step
- * reproduction trains only the 30,000 new steps of each run. Reads the folder's results once.
+ * steps, not diverged, its checkpoint at its last step kept, written under the same options and the
+ * same matrix-product precision (the longest such run). Nothing in a step depends on the step budget,
+ * so training on from that checkpoint gives the same bits as training the run from step 0 (a test
+ * compares the two): `reproduce adding --steps 60000` after a 30,000-step reproduction trains only the
+ * 30,000 new steps of each run. Reads the start of each result file in the folder once.
  */
 export function findPrefixRuns(dir: string, runs: readonly PlannedRun[]): Map<string, PrefixRun> {
   const found = new Map<string, PrefixRun>();
@@ -88,30 +107,23 @@ export function findPrefixRuns(dir: string, runs: readonly PlannedRun[]): Map<st
   if (!runs.length || !existsSync(folder)) return found;
   // the id a run's options would have with steps left out (its own steps aside, they must match)
   const stepless = (flags: RunFlags) => runId({ ...flags, steps: 0 });
-  const wanted = new Map<string, PlannedRun[]>();
-  for (const r of runs) {
-    const k = stepless(r.flags);
-    wanted.set(k, [...(wanted.get(k) ?? []), r]);
-  }
-  const candidates: { key: string; id: string; steps: number }[] = [];
+  const wanted = new Set(runs.map((r) => stepless(r.flags)));
+  const candidates: { key: string; id: string; steps: number; flags: RunFlags }[] = [];
   for (const name of readdirSync(folder)) {
     if (!name.endsWith(".json")) continue;
-    let r: RunResult;
-    try {
-      r = JSON.parse(readFileSync(join(folder, name), "utf8")) as RunResult;
-    } catch {
-      continue;
-    }
+    const r = readResultHead(join(folder, name));
     if (!r || r.format !== "rnnlab-sweep-run" || r.diverged !== null || !r.flags || name !== `${r.id}.json` || r.steps !== r.flags.steps) continue;
     const key = stepless(r.flags);
-    if (wanted.has(key)) candidates.push({ key, id: r.id, steps: r.steps });
+    if (wanted.has(key)) candidates.push({ key, id: r.id, steps: r.steps, flags: r.flags });
   }
   candidates.sort((a, b) => b.steps - a.steps);
-  const usable = (c: { id: string; steps: number }) => {
+  const usable = (c: (typeof candidates)[number]) => {
     const ck = join(runDir(dir, c.id), "checkpoint.json");
     if (!existsSync(ck) || !existsSync(join(runDir(dir, c.id), "metrics.jsonl"))) return false;
     try {
-      return (JSON.parse(readFileSync(ck, "utf8")) as { state?: { step?: number } }).state?.step === c.steps;
+      const k = JSON.parse(readFileSync(ck, "utf8")) as Checkpoint;
+      return k.state?.step === c.steps && (k.matmul ?? "float64") === matmulPrecision()
+        && k.run === setupTraining({ ...c.flags, out: "", quiet: true, resume: false }).runKey;
     } catch {
       return false;
     }
@@ -142,7 +154,7 @@ export async function executeRun(dir: string, run: PlannedRun, hooks: RunHooks, 
       mkdirSync(out, { recursive: true });
       // the checkpoint last: until it exists, the run starts afresh and rewrites its metrics
       copyFileSync(join(runDir(dir, prefix.id), "metrics.jsonl"), join(out, "metrics.jsonl"));
-      copyFileSync(join(runDir(dir, prefix.id), "checkpoint.json"), join(out, "checkpoint.json"));
+      writeFileAtomic(join(out, "checkpoint.json"), readFileSync(join(runDir(dir, prefix.id), "checkpoint.json")));
     }
   }
   const flags = { ...run.flags, out, quiet: true, resume: false };
@@ -173,7 +185,9 @@ export async function executeRun(dir: string, run: PlannedRun, hooks: RunHooks, 
     format: "rnnlab-sweep-run", version: 1, id: run.id, point: run.point, seed: run.seed, flags: run.flags,
     task: taskInfo!, steps, diverged, skippedUpdates, losses,
   };
-  // the checkpoint stays (a few MB at H = 128): a longer run of the same options continues from it
   writeFileAtomic(resultPath(dir, run.id), JSON.stringify(result) + "\n");
+  // the checkpoint stays (a few MB at H = 128): a longer run of the same options continues from it;
+  // a diverged run's cannot be continued
+  if (diverged) rmSync(join(out, "checkpoint.json"), { force: true });
   return { index: run.index, id: run.id, status: "done", result, step: steps };
 }
