@@ -63,6 +63,14 @@ describe("rnnlab train", () => {
     expect(other.slice(1)).not.toEqual(def.slice(1));
   });
 
+  it("rnnlab train --resume with a larger --steps extends a finished run to the same bytes as the longer run", () => {
+    const short = mkdtempSync(join(tmpdir(), "rnnlab-train-")), long = mkdtempSync(join(tmpdir(), "rnnlab-train-"));
+    expect(runCli([...base, "--steps", "5", "--out", short]).code).toBe(0);
+    expect(runCli([...base, "--steps", "12", "--out", short, "--resume"]).code).toBe(0);
+    expect(runCli([...base, "--steps", "12", "--out", long]).code).toBe(0);
+    for (const f of ["metrics.jsonl", "model.json", "checkpoint.json"]) expect(readFileSync(join(short, f), "utf8"), f).toBe(readFileSync(join(long, f), "utf8"));
+  });
+
   it("rnnlab train --resume with other flags is refused with exit 2", () => {
     const out = mkdtempSync(join(tmpdir(), "rnnlab-train-"));
     expect(runCli([...base, "--steps", "3", "--out", out]).code).toBe(0);
