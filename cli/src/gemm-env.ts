@@ -8,7 +8,7 @@
  * float32, added to float64 results; 1.4-1.9× faster steps in the batched regime, gradients within
  * about 1e-6 relative of float64's). Unset or "float64" (the default): float64 throughout.
  */
-import { setGemmBackend, setMatmulPrecision } from "../../core/src/index";
+import { matmulPrecision, setGemmBackend, setMatmulPrecision } from "../../core/src/index";
 import { UsageError } from "./errors";
 
 const v = process.env.RNNLAB_GEMM;
@@ -21,4 +21,14 @@ const p = process.env.RNNLAB_MATMUL;
 if (p !== undefined && p !== "") {
   if (p !== "float64" && p !== "float32") throw new UsageError(`RNNLAB_MATMUL must be "float64" or "float32", got "${p}"`);
   setMatmulPrecision(p);
+}
+
+/**
+ * For the commands whose output is a check or a reference (gradcheck's tolerance of 1e-7, the explain
+ * report): float64 products whatever RNNLAB_MATMUL says, with a notice on stderr when it said float32.
+ */
+export function float64For(command: string): void {
+  if (matmulPrecision() !== "float32") return;
+  process.stderr.write(`rnnlab ${command}: RNNLAB_MATMUL=float32 ignored; ${command} runs in float64\n`);
+  setMatmulPrecision("float64");
 }

@@ -46,6 +46,18 @@ describe("RNNLAB_MATMUL", () => {
     expect(Math.abs(last("f32-wasm") - last("f64"))).toBeLessThan(1e-4 * last("f64"));
   });
 
+  it("gradcheck and explain ignore float32 with a notice: a check and a reference report run in float64", async () => {
+    // at this size float32 products put gradcheck's worst error near 1e-3, far above its 1e-7 tolerance
+    const args = ["gradcheck", "--hidden", "32", "--batch", "16", "--input-size", "32", "--sample", "300", "--json"];
+    const [f32, f64] = await Promise.all([runCliAsync(args, { env: { ...process.env, RNNLAB_MATMUL: "float32" } }), runCliAsync(args)]);
+    expect(f32.code, f32.stderr).toBe(0);
+    expect(f32.stderr).toBe("rnnlab gradcheck: RNNLAB_MATMUL=float32 ignored; gradcheck runs in float64\n");
+    expect(f32.stdout).toBe(f64.stdout);
+    const ex = await runCliAsync(["explain", "--T", "30", "--hidden", "4", "--out", join(dir, "explain")], { env: { ...process.env, RNNLAB_MATMUL: "float32" } });
+    expect(ex.code, ex.stderr).toBe(0);
+    expect(ex.stderr).toContain("rnnlab explain: RNNLAB_MATMUL=float32 ignored; explain runs in float64");
+  });
+
   it("rejects any other value with a one-line usage error (exit 2)", async () => {
     const r = await runCliAsync(["grad", "--cell", "rnn"], { env: { ...process.env, RNNLAB_MATMUL: "half" } });
     expect(r.code).toBe(2);

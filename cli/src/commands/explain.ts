@@ -38,6 +38,7 @@ import { svgToPng } from "../figures/png";
 import { reportHtml, type ReportFigure } from "../figures/report-html";
 import { spectralSweepFigure, sweepCrossing } from "../figures/spectral-sweep";
 import { twoPathsFigure } from "../figures/two-paths";
+import { float64For } from "../gemm-env";
 
 const explainSchema = z.object({
   T: intFlag(2, 10_000_000).default(1000),
@@ -417,6 +418,7 @@ Examples:
 }
 
 function runExplain(f: ExplainFlags): void {
+  float64For("explain");
   const t0 = performance.now();
   if (f.t >= f.T) throw new UsageError(`--t: ${f.t} is not allowed: expected an integer in [1, T-1] = [1, ${f.T - 1}]`);
   if (f.svdEvery !== undefined && f.svdEvery > f.T) throw new UsageError(`--svd-every: ${f.svdEvery} is not allowed: expected an integer in [1, T] = [1, ${f.T}]`);

@@ -12,6 +12,7 @@ import { UsageError } from "../errors";
 import { writeFileAtomic } from "../files";
 import { enumFlag, intFlag, numberText } from "../flags";
 import { describeProblemOptions, loadProblem, problemShape } from "../problem";
+import { float64For } from "../gemm-env";
 
 const gradcheckSchema = z.object({
   ...problemShape,
@@ -49,6 +50,7 @@ Examples:
 }
 
 function runGradcheck(f: GradcheckFlags): void {
+  float64For("gradcheck");
   if (f.targets && !f.inputs) throw new UsageError("--targets: needs --inputs (synthetic inputs come with zero targets)");
   const { model, batch, spec, T, B } = loadProblem(f, { T: f.T, B: f.batch, I: f.inputSize });
   const stencil = Number(f.stencil) as 2 | 4 | 6;
