@@ -1,5 +1,5 @@
 /** File access at the CLI's edge: size-checked reads that name the flag, and atomic writes. */
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
 import { NpyError, parseNpy, type NpyArray } from "../../core/src/index";
 import { UsageError } from "./errors";
 
@@ -20,6 +20,16 @@ export function readBytes(flag: string, path: string): Uint8Array {
   if (size > MAX_FILE_BYTES) throw new UsageError(`${flag}: ${path} is ${size} bytes; at most ${MAX_FILE_BYTES} allowed`);
   const buf = readFileSync(path);
   return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+}
+
+/** Creates folder `path` (and its parents); failure (a file in the way, no permission, "") is a UsageError naming the flag. */
+export function makeDir(flag: string, path: string): void {
+  try {
+    if (path === "") throw Object.assign(new Error("empty path"), { code: "an empty path" });
+    mkdirSync(path, { recursive: true });
+  } catch (e) {
+    throw new UsageError(`${flag}: cannot create the folder ${JSON.stringify(path)} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
 }
 
 /** Reads a .npy file; format errors become UsageErrors naming the flag. */

@@ -4,7 +4,7 @@
  */
 import { z } from "zod";
 import {
-  ACTIVATIONS, CELL_KINDS, expandTargets, GRU_VARIANTS, LOSS_KINDS, maskEvery, maskLast, OUTPUT_KINDS, REDUCTIONS, Rng,
+  ACTIVATIONS, CELL_KINDS, expandTargets, GRU_VARIANTS, LOSS_KINDS, maskEvery, maskLast, MAX_DIM, OUTPUT_KINDS, REDUCTIONS, Rng,
   type Batch, type LossKind, type LossSpec, type Model, type OutputKind,
 } from "../../core/src/index";
 import { UsageError } from "./errors";
@@ -76,6 +76,9 @@ export function loadProblem(f: ProblemFlags, synthetic?: SyntheticInputs): Probl
   }
   let O = f.outputSize ?? (y ? (f.loss === "ce" ? Math.max(1, ...Array.from(y.data, (v) => v + 1)) : y.shape[y.shape.length - 1] ?? 1) : 1);
   if (!(Number.isInteger(O) && O >= 1)) O = 1;
+  if (f.loss === "ce" && y && f.outputSize === undefined && O > MAX_DIM) {
+    throw new UsageError(`--targets: holds class ${O - 1}; class indices must be integers in [0, ${MAX_DIM - 1}]`);
+  }
   if (f.loss === "ce" && !y && O < 2) O = 2;
   const loaded = loadModel({ ...f, output: f.output ?? wantOut ?? undefined }, I, O);
   let model: Model = loaded.model;

@@ -6,7 +6,7 @@
  * No signal handling and no printing here: the caller decides (train: SIGINT; a sweep worker: a
  * shared stop flag).
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync, appendFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync, writeFileSync, appendFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import {
@@ -15,7 +15,7 @@ import {
 } from "../../core/src/index";
 import type { TrainFlags } from "./commands/train";
 import { UsageError } from "./errors";
-import { readBytes, writeFileAtomic } from "./files";
+import { makeDir, readBytes, writeFileAtomic } from "./files";
 
 /** The names corpus for char-lm: the `pokemon` npm package's English names. */
 export function pokemonNames(): string[] {
@@ -62,6 +62,14 @@ export function setupTraining(f: TrainFlags): TrainSetup {
   const model = initModel(config, new Rng(f.seed), { kind: f.init, forgetBias: f.forgetBias });
   if (f.alpha !== undefined && f.optimizer !== "rmsprop") throw new UsageError(`--alpha: applies to --optimizer rmsprop only, got --optimizer ${f.optimizer}`);
   const optimizer = (f.alpha !== undefined ? { kind: f.optimizer, lr: f.lr, alpha: f.alpha } : { kind: f.optimizer, lr: f.lr }) as OptimizerSpec;
+  if (f.checkpointK !== undefined && f.bptt !== "checkpoint") throw new UsageError(`--checkpoint-k: applies to --bptt checkpoint only, got --bptt ${f.bptt}`);
+  if ((f.k1 !== undefined || f.k2 !== undefined) && f.bptt !== "tbptt") throw new UsageError(`--${f.k1 !== undefined ? "k1" : "k2"}: applies to --bptt tbptt only, got --bptt ${f.bptt}`);
+  // every sequence of these tasks is at least this long (copy adds its 20 symbol and recall steps;
+  // char-lm's length is each name's)
+  const shortest = task.name === "copy" ? f.T + 20 : task.name === "char-lm" ? null : f.T;
+  if (f.checkpointK !== undefined && shortest !== null && f.checkpointK > shortest) {
+    throw new UsageError(`--checkpoint-k: ${f.checkpointK} is not allowed: expected an integer in [1, ${shortest}] (the sequence length)`);
+  }
   const k1 = f.k1 ?? f.T, k2 = f.k2 ?? k1;
   const cfg: TrainerConfig = {
     task, B, optimizer,
@@ -116,19 +124,40 @@ function yieldToEventLoop(): Promise<void> {
 export async function runTraining(f: TrainFlags, out: string, resume: boolean | "auto", hooks: TrainRunHooks): Promise<TrainRunOutcome> {
   const setup = setupTraining(f);
   const { task, cfg, model, runKey } = setup;
-  mkdirSync(out, { recursive: true });
+  makeDir("--out", out);
   const checkpointPath = join(out, "checkpoint.json"), metricsPath = join(out, "metrics.jsonl"), modelPath = join(out, "model.json");
   let trainer: Trainer;
   const hasCheckpoint = existsSync(checkpointPath);
   if (resume === true && !hasCheckpoint) throw new UsageError(`--resume: no checkpoint at ${checkpointPath}`);
+  if (resume === false && (hasCheckpoint || (existsSync(metricsPath) && statSync(metricsPath).size > 0))) {
+    // starting afresh would truncate another run's metrics and overwrite its checkpoint
+    throw new UsageError(`--out: ${out} already holds a run; continue it with --resume (a larger --steps extends a finished one), or choose another --out`);
+  }
   if (resume === true || (resume === "auto" && hasCheckpoint)) {
-    const ck = JSON.parse(new TextDecoder().decode(readBytes("--resume", checkpointPath))) as Checkpoint;
-    if (ck.run !== runKey) throw new UsageError(`--resume: ${checkpointPath} was written by a run with other flags (${ck.run}); resume with the same flags`);
+    let ck: Checkpoint;
+    try {
+      ck = JSON.parse(new TextDecoder().decode(readBytes("--resume", checkpointPath))) as Checkpoint;
+      if (typeof ck.run !== "string" || typeof ck.state?.step !== "number") throw new Error("no run key or step");
+    } catch (e) {
+      if (e instanceof UsageError) throw e;
+      throw new UsageError(`--resume: ${checkpointPath} is not a checkpoint rnnlab wrote (${(e as Error).message}); delete it to start afresh`);
+    }
+    if (ck.run !== runKey) throw new UsageError(`--resume: ${checkpointPath} was written by a run with other flags (${runKeyDiff(runKey, ck.run)}); resume with the same flags`);
     const was = ck.matmul ?? "float64";
     if (was !== matmulPrecision()) throw new UsageError(`--resume: ${checkpointPath} was written with ${was} matrix products, and this process uses ${matmulPrecision()}; resume with RNNLAB_MATMUL=${was}`);
+    if (ck.state.step > f.steps) throw new UsageError(`--steps: ${f.steps} is not allowed: the checkpoint in ${out} is at step ${ck.state.step} already`);
     trainer = new Trainer(cfg, model, ck.state);
-    // keep the metrics of the steps the checkpoint covers, drop any written after it
-    const kept = existsSync(metricsPath) ? readFileSync(metricsPath, "utf8").split("\n").filter((l) => l && (JSON.parse(l) as { step: number }).step <= ck.state.step) : [];
+    // keep the metrics of the steps the checkpoint covers, drop any written after it (a line torn by a
+    // hard kill among them)
+    const kept = existsSync(metricsPath) ? readFileSync(metricsPath, "utf8").split("\n").filter((l) => {
+      if (!l) return false;
+      try {
+        return (JSON.parse(l) as { step: number }).step <= ck.state.step;
+      } catch {
+        return false;
+      }
+    }) : [];
+    if (kept.length !== ck.state.step) throw new UsageError(`--resume: ${metricsPath} holds ${kept.length} of the checkpoint's ${ck.state.step} steps`);
     writeFileAtomic(metricsPath, kept.map((l) => l + "\n").join(""));
   } else {
     trainer = new Trainer(cfg, model);
@@ -163,4 +192,19 @@ export async function runTraining(f: TrainFlags, out: string, resume: boolean | 
     writeFileAtomic(modelPath, modelToJSONText(trainer.model, meta));
   }
   return { setup, trainer, interrupted, startStep, checkpointPath, metricsPath, modelPath };
+}
+
+/** How two run keys differ, key by key: "hidden: 8 here, 16 in the checkpoint". */
+function runKeyDiff(here: string, there: string): string {
+  let a: Record<string, unknown>, b: Record<string, unknown>;
+  try {
+    a = JSON.parse(here) as Record<string, unknown>;
+    b = JSON.parse(there) as Record<string, unknown>;
+  } catch {
+    return there;
+  }
+  const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])];
+  const diff = keys.filter((k) => JSON.stringify(a[k]) !== JSON.stringify(b[k]))
+    .map((k) => `${k}: ${JSON.stringify(a[k]) ?? "unset"} here, ${JSON.stringify(b[k]) ?? "unset"} in the checkpoint`);
+  return diff.length ? diff.join("; ") : there;
 }

@@ -133,6 +133,37 @@ describe("rnnlab analyze", () => {
     expect(j.lagSplit.log10Lag.length).toBe(256);
   });
 
+  it("rnnlab analyze warns, and records where, when the forward pass overflows; gradcheck refuses a non-finite loss (exit 2, not a FAIL)", () => {
+    // a relu RNN with Waa = 1e10·I: its states grow 10^10 a step and leave float64 at a<32>
+    const dir = mkdtempSync(join(tmpdir(), "rnnlab-overflow-"));
+    const w = join(dir, "relu.json"), out = join(dir, "a.json");
+    const p = (shape: number[], data: number[]) => ({ shape, data });
+    writeFileSync(w, JSON.stringify({
+      format: "rnnlab-model", version: 1,
+      config: { cell: "rnn", I: 2, H: 2, O: 1, activation: "relu", gruVariant: "reset-before", output: "identity" },
+      params: { Wax: p([2, 2], [1, 0, 0, 1]), Waa: p([2, 2], [1e10, 0, 0, 1e10]), ba: p([2], [1, 1]), Wya: p([1, 2], [1, 1]), by: p([1], [0]) },
+    }));
+    const r = runCli(["analyze", "--weights", w, "--input-size", "2", "--T", "50", "--out", out]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/^rnnlab analyze: warning: the forward state a<\d+> is not finite: the forward pass overflowed float64/);
+    const at = Number(/a<(\d+)>/.exec(r.stderr)![1]);
+    expect(JSON.parse(readFileSync(out, "utf8")).forwardNonFiniteAt).toBe(at);
+    const ok = runCli(["analyze", "--cell", "rnn", "--hidden", "4", "--T", "20", "--out", out]);
+    expect([ok.code, ok.stderr]).toEqual([0, ""]);
+    expect(JSON.parse(readFileSync(out, "utf8")).forwardNonFiniteAt).toBeNull();
+    const g = runCli(["gradcheck", "--weights", w, "--input-size", "2", "--T", "50"]);
+    expect(g.code).toBe(2);
+    expect(g.stderr).toMatch(/the loss is (NaN|Infinity) for these weights and inputs \(the forward pass overflowed\); a gradient check needs a finite loss/);
+  });
+
+  it("rnnlab grad --loss ce names --targets when a class index is beyond the largest output size", () => {
+    const dir = mkdtempSync(join(tmpdir(), "rnnlab-ce-"));
+    writeFileSync(join(dir, "x.npy"), serializeNpy(new Float64Array(2), [1, 1, 2]));
+    writeFileSync(join(dir, "y.npy"), serializeNpy(new Float64Array([70000]), [1]));
+    const r = runCli(["grad", "--loss", "ce", "--inputs", join(dir, "x.npy"), "--targets", join(dir, "y.npy")]);
+    expect([r.code, r.stderr.trim()]).toEqual([2, "rnnlab: --targets: holds class 70000; class indices must be integers in [0, 65535]"]);
+  });
+
   it("rnnlab analyze rejects --lyapunov larger than the state size with exit 2", () => {
     const r = runCli(["analyze", "--cell", "gru", "--hidden", "4", "--T", "20", "--lyapunov", "9"]);
     expect(r.code).toBe(2);

@@ -1,6 +1,6 @@
 // `rnnlab train` and `rnnlab sample` as real processes: outputs, a real SIGINT and --resume.
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -71,6 +71,38 @@ describe("rnnlab train", () => {
     for (const f of ["metrics.jsonl", "model.json", "checkpoint.json"]) expect(readFileSync(join(short, f), "utf8"), f).toBe(readFileSync(join(long, f), "utf8"));
   });
 
+  it("rnnlab train refuses to start afresh over another run, and --resume explains what does not fit", () => {
+    const out = mkdtempSync(join(tmpdir(), "rnnlab-train-"));
+    expect(runCli([...base, "--steps", "6", "--save-every", "3", "--out", out]).code).toBe(0);
+    const metrics = readFileSync(join(out, "metrics.jsonl"), "utf8");
+    let r = runCli([...base, "--steps", "3", "--out", out]);
+    expect([r.code, r.stderr.trim()]).toEqual([2, `rnnlab: --out: ${out} already holds a run; continue it with --resume (a larger --steps extends a finished one), or choose another --out`]);
+    expect(readFileSync(join(out, "metrics.jsonl"), "utf8")).toBe(metrics); // untouched
+    r = runCli([...base, "--steps", "4", "--out", out, "--resume"]);
+    expect([r.code, r.stderr.trim()]).toEqual([2, `rnnlab: --steps: 4 is not allowed: the checkpoint in ${out} is at step 6 already`]);
+    r = runCli([...base.map((a) => (a === "8" ? "9" : a)), "--steps", "8", "--out", out, "--resume"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/other flags \(hidden: 9 here, 8 in the checkpoint; batch: 9 here, 8 in the checkpoint\)/);
+    // a hard kill can tear the last metrics line: it is dropped on resume
+    writeFileSync(join(out, "metrics.jsonl"), metrics + '{"step":7,"loss":0.1');
+    r = runCli([...base, "--steps", "8", "--out", out, "--resume"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(readFileSync(join(out, "metrics.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l).step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    writeFileSync(join(out, "checkpoint.json"), '{"run": "x", "sta');
+    r = runCli([...base, "--steps", "9", "--out", out, "--resume"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--resume: .*checkpoint.json is not a checkpoint rnnlab wrote \(.*\); delete it to start afresh/);
+  });
+
+  it("rnnlab train --on-nonfinite skip warns at the end how many updates it skipped", () => {
+    const out = mkdtempSync(join(tmpdir(), "rnnlab-train-"));
+    const r = runCli(["train", "--task", "adding", "--cell", "rnn", "--T", "5", "--hidden", "4", "--batch", "2", "--optimizer", "sgd", "--lr", "1e30", "--on-nonfinite", "skip", "--steps", "20", "--quiet", "--out", out]);
+    expect(r.code).toBe(0);
+    const skipped = readFileSync(join(out, "metrics.jsonl"), "utf8").trim().split("\n").filter((l) => JSON.parse(l).skipped).length;
+    expect(skipped).toBeGreaterThan(0);
+    expect(r.stderr.trim()).toBe(`rnnlab train: warning: ${skipped} of the 20 steps trained here skipped their update (non-finite gradients; see "skipped" in metrics.jsonl)`);
+  });
+
   it("rnnlab train --resume with other flags is refused with exit 2", () => {
     const out = mkdtempSync(join(tmpdir(), "rnnlab-train-"));
     expect(runCli([...base, "--steps", "3", "--out", out]).code).toBe(0);
@@ -87,6 +119,10 @@ describe("rnnlab train", () => {
     ["two clipping modes", ["train", "--clip-norm", "1", "--clip-value", "1"], /choose at most one/],
     ["an rmsprop alpha of 1", ["train", "--alpha", "1"], /--alpha: "1" .*\[0, 1\)/],
     ["--alpha with adam", ["train", "--optimizer", "adam", "--alpha", "0.9"], /--alpha: applies to --optimizer rmsprop only/],
+    ["--checkpoint-k beyond the sequence", ["train", "--T", "3", "--bptt", "checkpoint", "--checkpoint-k", "100"], /--checkpoint-k: 100 is not allowed: expected an integer in \[1, 3\]/],
+    ["--checkpoint-k without --bptt checkpoint", ["train", "--checkpoint-k", "4"], /--checkpoint-k: applies to --bptt checkpoint only/],
+    ["--k2 without --bptt tbptt", ["train", "--k2", "4"], /--k2: applies to --bptt tbptt only/],
+    ["an --out that is a file", ["train", "--out", fileURLToPath(import.meta.url)], /--out: cannot create the folder .* \(EEXIST\)/],
   ] as [string, string[], RegExp][]) {
     it(`rnnlab train rejects ${what} with exit 2 and a message naming the flag`, () => {
       const r = runCli(args);

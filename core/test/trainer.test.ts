@@ -95,6 +95,34 @@ describe("Trainer", () => {
     expect(bits(tr.model.params, model.params)).toBe(true); // no update was made
   });
 
+  it("a loss that overflows is reported as the loss, with where the forward pass went non-finite", () => {
+    // identity RNN, x = 1 at the first step: with Waa = 1e200·I the states overflow at a<3>; with
+    // Waa = 0 and Wya = 1e200 the states stay finite and the readout overflows
+    const T = 6;
+    const task: Task = {
+      name: "adding", I: 1, O: 1, loss: "mse", output: "identity", baseline: 0, baselineNote: "", solvedNote: "",
+      sample: () => {
+        const x = new Float64Array(T); x[0] = 1;
+        const targets = new Float64Array(T); const mask = new Uint8Array(T); mask[T - 1] = 1;
+        return { batch: { x, T, B: 1, targets }, spec: { loss: "mse", reduction: "mean", mask }, T, lengths: null };
+      },
+      score: () => ({ metric: "", value: 0, solved: false }),
+    };
+    const config = makeConfig({ cell: "rnn", activation: "identity", I: 1, H: 2, O: 1 });
+    const L = paramLayout(config);
+    const fail = (waa: number, wya: number): string => {
+      const params = new Float64Array(L.size);
+      params[L.byName.Wax.offset] = 1;
+      params[L.byName.Waa.offset] = params[L.byName.Waa.offset + 3] = waa;
+      params[L.byName.Wya.offset] = wya;
+      const cfg: TrainerConfig = { task, B: 1, optimizer: { kind: "sgd", lr: 0.1 }, clip: { mode: "none", threshold: 0 }, bptt: { mode: "full" }, onNonFinite: "stop", seed: 1 };
+      try { new Trainer(cfg, { config, params }).step(); } catch (e) { expect(e).toBeInstanceOf(NonFiniteGradientError); return (e as Error).message; }
+      return "no error";
+    };
+    expect(fail(1e200, 1)).toMatch(/^step 1: the loss is (NaN|Infinity); the forward state a<3> was already non-finite$/); // 0·Inf off the diagonal makes NaN
+    expect(fail(1, 1e200)).toBe("step 1: the loss is Infinity; the states were finite, so the readout overflowed");
+  });
+
   it("an LSTM learns the adding problem at T = 20: the loss falls below MSE 0.05 within 600 steps (Adam, lr 1e-2)", () => {
     const task = makeTask("adding", { T: 20 });
     const model = initModel(makeConfig({ cell: "lstm", I: task.I, H: 16, O: task.O, output: task.output }), new Rng(1));

@@ -4,7 +4,6 @@
  * the Lyapunov spectrum, Pascanu et al.'s bound, the lag split of dWaa, the deep-network twin and the
  * gate statistics. Prints a short summary and writes JSON (fields in the README).
  */
-import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { Command } from "commander";
 import { z } from "zod";
@@ -15,9 +14,9 @@ import { lagSplit } from "../../../core/src/analysis/lag-split";
 import { lyapunovSpectrum } from "../../../core/src/analysis/lyapunov";
 import { pascanuReport } from "../../../core/src/analysis/pascanu";
 import { stateSize } from "../../../core/src/analysis/step-jacobian";
-import { ledgerRecords, lossAndGrads } from "../../../core/src/index";
+import { firstNonFiniteForwardStep, ledgerRecords, lossAndGrads } from "../../../core/src/index";
 import { UsageError } from "../errors";
-import { writeFileAtomic } from "../files";
+import { makeDir, writeFileAtomic } from "../files";
 import { intFlag, parseFlags } from "../flags";
 import { describeProblemOptions, loadProblem, problemShape } from "../problem";
 
@@ -70,6 +69,10 @@ function runAnalyze(f: AnalyzeFlags): void {
   if (f.row >= B) throw new UsageError(`--row: ${f.row} is not a batch row; B = ${B}`);
   const ws = lossAndGrads(null, model, batch, spec, { ledger: true });
   const ledger = ws.ledger!;
+  const overflowAt = firstNonFiniteForwardStep(ws);
+  if (overflowAt !== null || !Number.isFinite(ws.loss)) {
+    process.stderr.write(`rnnlab analyze: warning: ${overflowAt !== null ? `the forward state a<${overflowAt}> is not finite` : `the loss is ${ws.loss}`}: the forward pass overflowed float64, so the Jacobian products, Lyapunov exponents and lag split from there on mean nothing\n`);
+  }
   const jp = jacobianProducts(model, ws.tape, { svd, b: f.row, reorth: f.svdEvery });
   const ly = lyapunovSpectrum(model, ws.tape, { m, reorth: f.reorth, b: f.row });
   const pa = pascanuReport(model, T);
@@ -102,6 +105,8 @@ function runAnalyze(f: AnalyzeFlags): void {
     T, B, row: f.row, n,
     loss: ws.loss,
     loss_spec: { loss: f.loss, on: f.on, reduction: f.reduction },
+    /** the first t whose forward state a<t> is not finite (the analyses past it mean nothing), or null */
+    forwardNonFiniteAt: overflowAt,
     ledger: ledgerRecords(ledger, lstm),
     jacobian: {
       m: jp.m, svdEvery: f.svdEvery, sweeps: jp.sweeps,
@@ -127,7 +132,7 @@ function runAnalyze(f: AnalyzeFlags): void {
     },
   };
   const text = JSON.stringify(report) + "\n";
-  mkdirSync(dirname(f.out), { recursive: true });
+  makeDir("--out", dirname(f.out));
   writeFileAtomic(f.out, text);
   if (f.json) process.stdout.write(text);
   else process.stdout.write(summary(report, ledger.total, jp.log10Spectral, f.out));

@@ -15,7 +15,6 @@
  *   x = new Float64Array(T·1·4); new Rng(seed).fillRandn(x, 0, x.length)            // (T, B=1, I=4)
  *   model = initModel(makeConfig({ cell, I: 4, H, O: 1, gruVariant }), new Rng(seed + 1), { forgetBias })
  */
-import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { Command } from "commander";
 import { Matrix, SingularValueDecomposition } from "ml-matrix";
@@ -27,7 +26,7 @@ import {
 } from "../../../core/src/index";
 import { UsageError } from "../errors";
 import { createProgress, type Progress } from "../progress";
-import { writeFileAtomic } from "../files";
+import { makeDir, writeFileAtomic } from "../files";
 import { enumFlag, intFlag, numberText, parseFlags } from "../flags";
 import { chainRuleFigure } from "../figures/chain-rule";
 import { deepTwinFigure } from "../figures/deep-twin";
@@ -444,11 +443,7 @@ function runExplain(f: ExplainFlags): void {
     figures: page,
   });
   files.push({ path: "report.json", data: JSON.stringify(report) + "\n" }, { path: "index.html", data: html });
-  try {
-    mkdirSync(f.out, { recursive: true });
-  } catch (e) {
-    throw new UsageError(`--out: cannot create ${f.out} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
+  makeDir("--out", f.out);
   bar?.stop();
   for (const file of files) writeFileAtomic(join(f.out, file.path), file.data);
   const secs = ((performance.now() - t0) / 1000).toFixed(1);

@@ -57,6 +57,8 @@ function runGradcheck(f: GradcheckFlags): void {
   const r = gradcheck(model, batch, spec, {
     stencil, h: f.h, sample: f.sample !== undefined ? { count: f.sample, rng: new Rng(f.seed ?? 1) } : undefined,
   });
+  // a non-finite loss has no derivative to check: that is the input's problem, not BPTT's (exit 2, not 1)
+  if (!Number.isFinite(r.loss)) throw new UsageError(`the loss is ${r.loss} for these weights and inputs (the forward pass overflowed); a gradient check needs a finite loss`);
   const pass = r.maxRelErr <= f.tol;
   const json = { pass, tol: f.tol, stencil, T, B, model: model.config, ...r };
   const text = JSON.stringify(json, null, 1) + "\n";

@@ -8,14 +8,13 @@
  * NAME.json and the figures from the runs that have finished so far (a look at a reproduction that
  * takes hours), with `complete: false` and the missing run ids in NAME.json until every run is there.
  */
-import { mkdirSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { Command } from "commander";
 import { z } from "zod";
 import { parseLayered } from "../config";
 import { UsageError } from "../errors";
-import { writeFileAtomic } from "../files";
+import { makeDir, writeFileAtomic } from "../files";
 import { enumFlag, intFlag, parseFlags } from "../flags";
 import { addingReproduction } from "../reproduce/adding";
 import { charLmReproduction } from "../reproduce/char-lm";
@@ -108,7 +107,7 @@ async function runReproduce(f: ReproduceFlags): Promise<void> {
     log(`wrote ${join(dir, `${rep.name}.json`)} from ${finished.length} of ${plan.runs.length} runs`);
     return;
   }
-  mkdirSync(dir, { recursive: true });
+  makeDir("--out", dir);
   writeFileAtomic(join(dir, "grid.json"), JSON.stringify(gridObj, null, 1) + "\n");
   writePlan(dir, plan);
   const workers = f.workers ?? availableParallelism();

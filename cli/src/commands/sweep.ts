@@ -8,14 +8,14 @@
  * Every run writes DIR/runs/<id>.json when it finishes; a finished run is never run again, and an
  * interrupted one continues from DIR/runs/<id>/checkpoint.json.
  */
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { Command } from "commander";
 import { z } from "zod";
 import { parseLayered } from "../config";
 import { UsageError } from "../errors";
-import { writeFileAtomic } from "../files";
+import { makeDir, writeFileAtomic } from "../files";
 import { intFlag } from "../flags";
 import { summaryLines, writeCollected } from "../sweep/collect";
 import { checkPlan, describeRun, expandGrid, readGrid, type Plan } from "../sweep/grid";
@@ -88,7 +88,7 @@ export function loadPlan(gridPath: string | undefined, dir: string, strict: bool
 }
 
 export function writePlan(dir: string, plan: Plan): void {
-  mkdirSync(join(dir, "runs"), { recursive: true });
+  makeDir("--out", join(dir, "runs"));
   writeFileAtomic(join(dir, "plan.json"), JSON.stringify(plan, null, 1) + "\n");
 }
 
@@ -119,7 +119,7 @@ async function runSweep(f: SweepFlags): Promise<void> {
     const { plan, onDisk } = loadPlan(f.grid, dir, true);
     if (idx.index >= plan.runs.length) throw new UsageError(`${idx.from}: ${idx.index} is not allowed: the plan has ${plan.runs.length} runs (indices 0..${plan.runs.length - 1})`);
     if (!onDisk) writePlan(dir, plan); // every task writes the same bytes; the rename is atomic
-    else mkdirSync(join(dir, "runs"), { recursive: true });
+    else makeDir("--out", join(dir, "runs"));
     const run = plan.runs[idx.index];
     log(`rnnlab sweep: run ${idx.index} of ${plan.runs.length} (${idx.from}): ${describeRun(run.point, run.seed)}, id ${run.id}`);
     const o = await runLocal(dir, plan, { workers: 1, quiet: f.quiet, label: "step" }, [idx.index]);

@@ -80,8 +80,11 @@ export interface NonFiniteReport {
 export class NonFiniteGradientError extends Error {
   readonly report: NonFiniteReport;
   constructor(step: number, r: NonFiniteReport) {
-    const where = r.forwardT !== null ? `the forward state a<${r.forwardT}> was already non-finite` : r.t !== null ? `it appeared at t = ${r.t} in the backward pass` : "the loss itself was not finite";
-    super(`step ${step}: gradient ${r.tensor}[${r.index}] is ${r.value}; ${where}`);
+    // a non-finite loss comes from the forward pass: from its states, or else from the readout
+    const where = r.forwardT !== null ? `the forward state a<${r.forwardT}> was already non-finite`
+      : r.tensor === "loss" ? "the states were finite, so the readout overflowed"
+      : r.t !== null ? `it appeared at t = ${r.t} in the backward pass` : "the loss itself was not finite";
+    super(`step ${step}: ${r.tensor === "loss" ? `the loss is ${r.value}` : `gradient ${r.tensor}[${r.index}] is ${r.value}`}; ${where}`);
     this.name = "NonFiniteGradientError";
     this.report = r;
   }
