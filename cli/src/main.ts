@@ -2,6 +2,7 @@
  * The `rnnlab` command. Subcommands parse and validate their flags (zod), call core, and write files.
  * User errors print one line and exit with code 2; there is no stack trace unless RNNLAB_DEBUG=1.
  */
+import { createRequire } from "node:module";
 import { Command, CommanderError } from "commander";
 import { UsageError } from "./errors";
 
@@ -26,6 +27,7 @@ const COMMANDS: Record<string, () => Promise<Command[]>> = {
 export async function buildProgram(argv: string[] = []): Promise<Command> {
   const program = new Command("rnnlab")
     .description("exact backpropagation through time for RNN, GRU and LSTM, and why the gradient vanishes")
+    .version((createRequire(import.meta.url)("../../package.json") as { version: string }).version)
     .showHelpAfterError(false)
     .exitOverride();
   const first = argv.find((a) => !a.startsWith("-"));

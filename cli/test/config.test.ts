@@ -22,6 +22,10 @@ const cases: [string, string[], RegExp][] = [
   ["a learning rate of NaN in a config file", ["train", "--config", file("nan-lr.json", '{"lr": "NaN"}')], /^rnnlab: --config .*nan-lr\.json: "lr": "NaN" is not allowed: expected a number\n$/],
   ["an unreadable config file", ["train", "--config", join(dir, "missing.json")], /^rnnlab: --config: cannot read .*missing\.json \(ENOENT\)\n$/],
   ["a config file with an unknown key", ["train", "--config", file("typo.json", '{"hiden": 32}')], /^rnnlab: --config .*typo\.json: unknown key "hiden"; allowed keys: task, cell, T, hidden, .*\n$/],
+  ["an unknown reproduction", ["reproduce", "foo"], /^rnnlab: NAME: "foo" is not allowed: expected one of adding\|copy\|char-lm\|gradients\n$/],
+  ["a seed beyond 2^32 - 1", ["reproduce", "adding", "--quick", "--seeds", "1,99999999999"], /^rnnlab: --seeds: "1,99999999999" is not allowed: expected seeds separated by commas, each an integer in \[0, 4294967295\]\n$/],
+  ["a file where a folder should be", ["summary", file("not-a-dir.json", "{}")], /^rnnlab: .*not-a-dir\.json: not a folder\n$/],
+  ["an --out that cannot be created", ["analyze", "--cell", "rnn", "--T", "5", "--out", join(file("blocker", ""), "a.json")], /^rnnlab: --out: cannot create the folder ".*blocker" \(EEXIST\)\n$/],
 ];
 
 describe("bad input exits 2 with a message naming the field", () => {
@@ -33,6 +37,11 @@ describe("bad input exits 2 with a message naming the field", () => {
       expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
     }, 180_000);
   }
+});
+
+it.concurrent("rnnlab --version prints package.json's version and exits 0", async () => {
+  const r = await run(["--version"]);
+  expect([r.code, r.stdout.trim()]).toEqual([0, JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")).version]);
 });
 
 describe("rnnlab train --config", () => {

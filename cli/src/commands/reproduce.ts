@@ -15,7 +15,7 @@ import { z } from "zod";
 import { parseLayered } from "../config";
 import { UsageError } from "../errors";
 import { makeDir, writeFileAtomic } from "../files";
-import { enumFlag, intFlag, parseFlags } from "../flags";
+import { intFlag } from "../flags";
 import { addingReproduction } from "../reproduce/adding";
 import { charLmReproduction } from "../reproduce/char-lm";
 import { copyReproduction } from "../reproduce/copy";
@@ -29,11 +29,11 @@ import { writePlan } from "./sweep";
 export const REPRODUCTIONS: readonly Reproduction[] = [addingReproduction, copyReproduction, charLmReproduction, gradientsReproduction];
 const NAMES = REPRODUCTIONS.map((r) => r.name);
 
-const nameSchema = z.object({ name: enumFlag(NAMES) });
 const reproduceSchema = z.object({
   quick: z.boolean().default(false),
   steps: intFlag(1, 100_000_000).optional(),
-  seeds: z.string().regex(/^\d{1,10}(,\d{1,10})*$/, "expected seeds separated by commas, such as 1,2,3").optional(),
+  seeds: z.string().regex(/^\d+(,\d+)*$/, "expected seeds separated by commas, such as 1,2,3")
+    .refine((v) => v.split(",").every((x) => Number(x) <= 2 ** 32 - 1), `expected seeds separated by commas, each an integer in [0, ${2 ** 32 - 1}]`).optional(),
   workers: intFlag(1, 256).optional(),
   only: z.array(z.string().regex(/^[A-Za-z][\w-]*=[^=,]+(,[^=,]+)*$/, "expected AXIS=VALUES, such as T=100 or cell=lstm,rnn")).optional(),
   out: z.string().optional(),
@@ -66,7 +66,9 @@ Examples:
   rnnlab reproduce gradients --steps 300
   rnnlab reproduce char-lm --quick --out /tmp/charlm`)
     .action((name: string, raw: Record<string, unknown>, cmd: Command) => {
-      const n = parseFlags(nameSchema, { name }).name;
+      // a positional argument: named NAME in the message, not --name
+      if (!NAMES.includes(name)) throw new UsageError(`NAME: ${JSON.stringify(name)} is not allowed: expected one of ${NAMES.join("|")}`);
+      const n = name;
       return runReproduce({ ...parseLayered(reproduceSchema, raw, cmd), name: n });
     });
 }

@@ -174,7 +174,7 @@ function checkpointLabel(dir: string, axes: string[] = []): string | null {
 
 /** The runs a folder holds: itself when it has metrics.jsonl, else every runs/ID/ with one. */
 export function findRuns(dir: string): { dir: string; label: string; plan: PlanInfo | null }[] {
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`${dir}: no such folder`);
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`${dir}: ${existsSync(dir) ? "not a folder" : "no such folder"}`);
   if (existsSync(join(dir, "metrics.jsonl"))) {
     // one run of a sweep (SWEEP/runs/ID): its label and success criterion from the sweep's files
     const sweep = basename(dirname(resolve(dir))) === "runs" ? readPlan(dirname(dirname(resolve(dir)))) : null;
