@@ -32,6 +32,10 @@ export interface LoadedModel {
  */
 export function loadModel(f: ModelFlags, I: number, O: number): LoadedModel {
   if (!f.weights) {
+    const cell = f.cell ?? "rnn";
+    // flags that have no meaning for this cell are errors, not silently ignored
+    if (f.activation && cell !== "rnn") throw new UsageError(`--activation: applies to --cell rnn only, got --cell ${cell}`);
+    if (f.forgetBias !== undefined && f.forgetBias !== 0 && cell !== "lstm") throw new UsageError(`--forget-bias: applies to --cell lstm only, got --cell ${cell}`);
     const config = makeConfig({ cell: f.cell ?? "rnn", I, H: f.hidden ?? 8, O, activation: f.activation, gruVariant: f.gruVariant, output: f.output });
     const model = initModel(config, new Rng(f.seed ?? 1), { forgetBias: f.forgetBias ?? 0 });
     return { model, names: { rnn: "rnn.", head: "head." }, headless: false, source: `seeded init (PyTorch's default, seed ${f.seed ?? 1})` };

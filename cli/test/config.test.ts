@@ -22,6 +22,8 @@ const cases: [string, string[], RegExp][] = [
   ["a learning rate of NaN in a config file", ["train", "--config", file("nan-lr.json", '{"lr": "NaN"}')], /^rnnlab: --config .*nan-lr\.json: "lr": "NaN" is not allowed: expected a number\n$/],
   ["an unreadable config file", ["train", "--config", join(dir, "missing.json")], /^rnnlab: --config: cannot read .*missing\.json \(ENOENT\)\n$/],
   ["a config file with an unknown key", ["train", "--config", file("typo.json", '{"hiden": 32}')], /^rnnlab: --config .*typo\.json: unknown key "hiden"; allowed keys: task, cell, T, hidden, .*\n$/],
+  ["--activation with an LSTM", ["analyze", "--cell", "lstm", "--activation", "relu", "--T", "5"], /^rnnlab: --activation: applies to --cell rnn only, got --cell lstm\n$/],
+  ["--forget-bias with a GRU", ["gradcheck", "--cell", "gru", "--forget-bias", "3"], /^rnnlab: --forget-bias: applies to --cell lstm only, got --cell gru\n$/],
   ["an unknown reproduction", ["reproduce", "foo"], /^rnnlab: NAME: "foo" is not allowed: expected one of adding\|copy\|char-lm\|gradients\n$/],
   ["a seed beyond 2^32 - 1", ["reproduce", "adding", "--quick", "--seeds", "1,99999999999"], /^rnnlab: --seeds: "1,99999999999" is not allowed: expected seeds separated by commas, each an integer in \[0, 4294967295\]\n$/],
   ["a file where a folder should be", ["summary", file("not-a-dir.json", "{}")], /^rnnlab: .*not-a-dir\.json: not a folder\n$/],
