@@ -42,6 +42,7 @@ function coreRun(cell: CellKind, forgetBias: number, on: "last" | "every", spect
 const BAD: [string[], string][] = [
   [["--T", "-5"], "--T"],
   [["--T", "100", "--t", "100"], "--t"],
+  [["--T", "50", "--t", "0"], "--t: 0 is not allowed: expected an integer in [1, T-1] = [1, 49]"],
   [["--forget-bias", "NaN"], "--forget-bias"],
   [["--bogus", "1"], "--bogus"],
 ];

@@ -43,7 +43,7 @@ const explainSchema = z.object({
   T: intFlag(2, 10_000_000).default(1000),
   hidden: intFlag(1, 1024).default(32),
   seed: intFlag(0, 2 ** 32 - 1).default(1),
-  t: intFlag(1, 10_000_000).default(1),
+  t: intFlag(0, 10_000_000).default(1), // its upper bound is T - 1, checked with T (runExplain)
   forgetBias: numberText.refine((v) => v >= 0 && v <= 20, "expected a number in [0, 20]").default(5),
   gruVariant: enumFlag(GRU_VARIANTS).default("reset-after"),
   maxLag: intFlag(1, 1 << 20).optional(),
@@ -419,7 +419,7 @@ Examples:
 function runExplain(f: ExplainFlags): void {
   float64For("explain");
   const t0 = performance.now();
-  if (f.t >= f.T) throw new UsageError(`--t: ${f.t} is not allowed: expected an integer in [1, T-1] = [1, ${f.T - 1}]`);
+  if (f.t < 1 || f.t >= f.T) throw new UsageError(`--t: ${f.t} is not allowed: expected an integer in [1, T-1] = [1, ${f.T - 1}]`);
   if (f.svdEvery !== undefined && f.svdEvery > f.T) throw new UsageError(`--svd-every: ${f.svdEvery} is not allowed: expected an integer in [1, T] = [1, ${f.T}]`);
   // T >= 10,000 takes minutes: a cli-progress bar on a terminal, plain lines otherwise (progress.ts)
   const bar = f.T >= 10_000 ? stageProgress() : null;
