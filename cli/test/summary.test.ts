@@ -1,6 +1,6 @@
 // `rnnlab summary`: block statistics of metrics.jsonl against brute-force recomputation, the torn last
 // line of a run still writing, bad files and folders, and the real binary on a real training run.
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -53,7 +53,7 @@ describe("rnnlab summary", () => {
     expect(s.bestLoss).toBeCloseTo(best.v, 14);
     expect(s.bestTo).toBe(best.to);
     expect(s.steps).toBe(230);
-    const text = formatRun(s);
+    const text = formatRun({ ...s, finished: true, plannedSteps: null });
     expect(text).toContain(`first below 0.09 at step ${s.stepsToThreshold}`);
     expect(text.split("\n").filter((l) => /^\s+[\d,]+–[\d,]+\s/.test(l))).toHaveLength(5);
   });
@@ -64,7 +64,7 @@ describe("rnnlab summary", () => {
     expect(s.stepsToThreshold).toBeNull();
     expect(s.window).toBe(30);
     expect(s.bestTo).toBe(30);
-    expect(formatRun(s)).not.toContain("below");
+    expect(formatRun({ ...s, finished: true, plannedSteps: null })).not.toContain("below");
     const t = summarizeMetrics(m.map((r) => ({ ...r, loss: r.step })), { dir: "d", label: "l", window: 4, below: null });
     expect(t.finalLoss).toBe((27 + 28 + 29 + 30) / 4);
     expect([t.bestLoss, t.bestTo]).toEqual([2.5, 4]);
@@ -147,6 +147,17 @@ describe("rnnlab summary", () => {
     expect(done).toMatchObject({ label: "T=5 seed 1", window: 10, below: 0.1 });
   });
 
+  it("a sweep's run without a result is reported as so far, of the steps its plan asks for", () => {
+    const dir = mkdtempSync(join(tmpdir(), "rnnlab-summary-"));
+    mkdirSync(join(dir, "runs", "aaa"), { recursive: true });
+    writeFileSync(join(dir, "runs", "aaa", "metrics.jsonl"), synthetic(30).map((l) => JSON.stringify(l)).join("\n") + "\n");
+    writeFileSync(join(dir, "plan.json"), JSON.stringify({ grid: { grid: {} }, runs: [{ id: "aaa", point: { cell: "rnn" }, seed: 1, flags: { steps: 30000 } }] }));
+    const head = () => runCli(["summary", dir]).stdout.split("\n")[0];
+    expect(head()).toBe(`cell=rnn seed 1 (${join(dir, "runs", "aaa")}): 30 steps so far of 30,000 (still training, or interrupted)`);
+    writeFileSync(join(dir, "runs", "aaa.json"), JSON.stringify({ id: "aaa", point: { cell: "rnn" }, seed: 1, flags: { steps: 30 } }));
+    expect(head()).toBe(`cell=rnn seed 1 (${join(dir, "runs", "aaa")}): 30 steps`);
+  });
+
   it("the real binary on a real training run: --json's steps and final loss match metrics.jsonl, and bad flags exit 2", () => {
     const out = mkdtempSync(join(tmpdir(), "rnnlab-summary-"));
     const train = runCli(["train", "--task", "adding", "--cell", "lstm", "--T", "12", "--hidden", "6", "--batch", "4", "--steps", "45", "--quiet", "--out", out]);
@@ -168,7 +179,11 @@ describe("rnnlab summary", () => {
     const text = runCli(["summary", out]);
     expect(text.code).toBe(0);
     expect(text.stdout).toContain("adding lstm T=12 H=6 seed 1"); // from the run's checkpoint
-    expect(text.stdout).toContain("45 steps");
+    expect(text.stdout).toContain("45 steps\n"); // finished: model.json is there
+    expect(s.finished).toBe(true);
+    // without model.json the run is still training, or was interrupted
+    rmSync(join(out, "model.json"));
+    expect(runCli(["summary", out]).stdout).toContain("45 steps so far (still training, or interrupted)\n");
     const bad = runCli(["summary", out, "--window", "0"]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("--window");

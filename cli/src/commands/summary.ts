@@ -80,6 +80,10 @@ export interface RunSummary {
   bestTo: number | null;
   block: number;
   blocks: SummaryBlock[];
+  /** whether the run has finished (a sweep run's result file, a train folder's model.json); false: still training or interrupted */
+  finished: boolean;
+  /** the steps its plan asks for, when a sweep's plan or result says (null for a train folder) */
+  plannedSteps: number | null;
 }
 
 /** A round block size (1, 2 or 5 times a power of 10) that splits `steps` into at most `most` blocks. */
@@ -88,7 +92,7 @@ export function roundBlock(steps: number, most = 15): number {
 }
 
 /** The summary of one run's metrics. */
-export function summarizeMetrics(metrics: MetricsLine[], o: { dir: string; label: string; window: number; below: number | null; block?: number }): RunSummary {
+export function summarizeMetrics(metrics: MetricsLine[], o: { dir: string; label: string; window: number; below: number | null; block?: number }): Omit<RunSummary, "finished" | "plannedSteps"> {
   const n = metrics.length;
   const losses = metrics.map(finiteLoss);
   const window = Math.max(1, Math.min(o.window, n));
@@ -124,6 +128,9 @@ interface PlanInfo {
   axes: string[];
   /** each finished run's task baseline (for a loss/baseline criterion) */
   baselines: Map<string, number>;
+  /** each run's planned steps (plan.json or its result), and the runs that have finished */
+  planned: Map<string, number>;
+  finished: Set<string>;
 }
 
 /** A JSON object from a file, or null when the file is missing, damaged or not an object (its run is then labelled by its id). */
@@ -140,21 +147,28 @@ const runLabel = (axes: string[], point: Record<string, unknown>, seed: unknown)
 
 /** Run labels, axes, baselines and the success criterion from a sweep's plan.json and its finished runs' results, when present. */
 function readPlan(dir: string): PlanInfo {
-  const info: PlanInfo = { labels: new Map(), success: null, axes: [], baselines: new Map() };
-  const p = readObject(join(dir, "plan.json")) as { grid?: { grid?: Record<string, unknown>; success?: PlanInfo["success"] }; runs?: { id: string; point: Record<string, unknown>; seed: number }[] } | null;
+  const info: PlanInfo = { labels: new Map(), success: null, axes: [], baselines: new Map(), planned: new Map(), finished: new Set() };
+  type Steps = { flags?: { steps?: unknown } };
+  const p = readObject(join(dir, "plan.json")) as { grid?: { grid?: Record<string, unknown>; success?: PlanInfo["success"] }; runs?: ({ id: string; point: Record<string, unknown>; seed: number } & Steps)[] } | null;
   if (p) {
     const sc = p.grid?.success;
     info.success = sc && typeof sc.below === "number" && typeof sc.window === "number" ? sc : null;
     info.axes = Object.keys(p.grid?.grid ?? {});
-    for (const r of Array.isArray(p.runs) ? p.runs : []) if (r?.id && r.point) info.labels.set(r.id, runLabel(Object.keys(r.point), r.point, r.seed));
+    for (const r of Array.isArray(p.runs) ? p.runs : []) {
+      if (!r?.id || !r.point) continue;
+      info.labels.set(r.id, runLabel(Object.keys(r.point), r.point, r.seed));
+      if (typeof r.flags?.steps === "number") info.planned.set(r.id, r.flags.steps);
+    }
   }
   // several processes may share a folder with different --only (each rewrites plan.json); the results name their own run
   const runs = join(dir, "runs");
   for (const f of existsSync(runs) ? readdirSync(runs) : []) {
     if (!f.endsWith(".json")) continue;
-    const r = readObject(join(runs, f)) as { id?: string; point?: Record<string, unknown>; seed?: number; task?: { baseline?: number } } | null;
+    const r = readObject(join(runs, f)) as ({ id?: string; point?: Record<string, unknown>; seed?: number; task?: { baseline?: number } } & Steps) | null;
     if (!r?.id || !r.point) continue;
     info.labels.set(r.id, runLabel(Object.keys(r.point), r.point, r.seed));
+    info.finished.add(r.id);
+    if (typeof r.flags?.steps === "number") info.planned.set(r.id, r.flags.steps);
     if (typeof r.task?.baseline === "number") info.baselines.set(r.id, r.task.baseline);
   }
   return info;
@@ -197,11 +211,16 @@ function runSummary(dirs: string[], f: SummaryFlags): void {
       // a loss/baseline criterion becomes a loss threshold with the run's baseline (known once it has finished)
       const baseline = r.plan?.baselines.get(basename(resolve(r.dir)));
       const planBelow = !sc ? null : sc.metric === "loss" ? sc.below : sc.metric === "loss/baseline" && baseline !== undefined ? sc.below * baseline : null;
-      runs.push(summarizeMetrics(metrics, {
-        dir: r.dir, label: r.label, block: f.block,
-        window: f.window ?? sc?.window ?? SUMMARY_WINDOW,
-        below: f.below ?? planBelow,
-      }));
+      const id = basename(resolve(r.dir));
+      runs.push({
+        ...summarizeMetrics(metrics, {
+          dir: r.dir, label: r.label, block: f.block,
+          window: f.window ?? sc?.window ?? SUMMARY_WINDOW,
+          below: f.below ?? planBelow,
+        }),
+        finished: r.plan ? r.plan.finished.has(id) : existsSync(join(r.dir, "model.json")),
+        plannedSteps: r.plan?.planned.get(id) ?? null,
+      });
     }
   }
   const json = JSON.stringify({ format: "rnnlab-run-summary", version: 1, runs }, null, 1) + "\n";
@@ -215,7 +234,8 @@ const stepText = (v: number) => v.toLocaleString("en-US");
 
 /** The text report of one run. */
 export function formatRun(r: RunSummary): string {
-  const out = [`${r.label} (${r.dir}): ${stepText(r.steps)} step${r.steps === 1 ? "" : "s"}`];
+  const so = r.finished ? "" : ` so far${r.plannedSteps === null ? "" : ` of ${stepText(r.plannedSteps)}`} (still training, or interrupted)`;
+  const out = [`${r.label} (${r.dir}): ${stepText(r.steps)} step${r.steps === 1 ? "" : "s"}${so}`];
   const w = `${r.window}-step mean loss`;
   const parts = [`final ${lossText(r.finalLoss)}`, `best ${lossText(r.bestLoss)}${r.bestTo === null ? "" : ` (steps ${stepText(r.bestTo - r.window + 1)}–${stepText(r.bestTo)})`}`];
   if (r.below !== null) parts.unshift(r.stepsToThreshold === null ? `never below ${r.below}` : `first below ${r.below} at step ${stepText(r.stepsToThreshold)}`);
