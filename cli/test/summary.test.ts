@@ -156,6 +156,10 @@ describe("rnnlab summary", () => {
     expect(head()).toBe(`cell=rnn seed 1 (${join(dir, "runs", "aaa")}): 30 steps so far of 30,000 (still training, or interrupted)`);
     writeFileSync(join(dir, "runs", "aaa.json"), JSON.stringify({ id: "aaa", point: { cell: "rnn" }, seed: 1, flags: { steps: 30 } }));
     expect(head()).toBe(`cell=rnn seed 1 (${join(dir, "runs", "aaa")}): 30 steps`);
+    // a run that has not written a step yet: one line, no table
+    writeFileSync(join(dir, "runs", "aaa", "metrics.jsonl"), "");
+    rmSync(join(dir, "runs", "aaa.json"));
+    expect(runCli(["summary", dir]).stdout).toBe(`cell=rnn seed 1 (${join(dir, "runs", "aaa")}): 0 steps so far of 30,000 (still training, or interrupted)\n`);
   });
 
   it("the real binary on a real training run: --json's steps and final loss match metrics.jsonl, and bad flags exit 2", () => {

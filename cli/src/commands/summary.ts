@@ -236,6 +236,7 @@ const stepText = (v: number) => v.toLocaleString("en-US");
 export function formatRun(r: RunSummary): string {
   const so = r.finished ? "" : ` so far${r.plannedSteps === null ? "" : ` of ${stepText(r.plannedSteps)}`} (still training, or interrupted)`;
   const out = [`${r.label} (${r.dir}): ${stepText(r.steps)} step${r.steps === 1 ? "" : "s"}${so}`];
+  if (r.steps === 0) return out.join("\n") + "\n";
   const w = `${r.window}-step mean loss`;
   const parts = [`final ${lossText(r.finalLoss)}`, `best ${lossText(r.bestLoss)}${r.bestTo === null ? "" : ` (steps ${stepText(r.bestTo - r.window + 1)}–${stepText(r.bestTo)})`}`];
   if (r.below !== null) parts.unshift(r.stepsToThreshold === null ? `never below ${r.below}` : `first below ${r.below} at step ${stepText(r.stepsToThreshold)}`);
