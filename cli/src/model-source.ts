@@ -41,6 +41,7 @@ export function loadModel(f: ModelFlags, I: number, O: number): LoadedModel {
     return { model, names: { rnn: "rnn.", head: "head." }, headless: false, source: `seeded init (PyTorch's default, seed ${f.seed ?? 1})` };
   }
   const path = f.weights;
+  if (f.forgetBias !== undefined && f.forgetBias !== 0) throw new UsageError(`--forget-bias: applies to a seeded LSTM (no --weights); ${path} brings its own bf`);
   const bytes = readBytes("--weights", path);
   if (bytes[0] === 0x93 && String.fromCharCode(...bytes.subarray(1, 6)) === "NUMPY") {
     throw new UsageError(`--weights: ${path} is a .npy array; expected a .safetensors state_dict or an rnnlab .json model`);
@@ -56,7 +57,8 @@ export function loadModel(f: ModelFlags, I: number, O: number): LoadedModel {
     }
     const c = model.config;
     if (f.cell && f.cell !== c.cell) throw new UsageError(`--cell: ${f.cell} disagrees with ${path}, which holds a ${c.cell}`);
-    if (f.activation && c.cell === "rnn" && f.activation !== c.activation) throw new UsageError(`--activation: ${f.activation} disagrees with ${path}, whose RNN uses ${c.activation}`);
+    if (f.activation && c.cell !== "rnn") throw new UsageError(`--activation: applies to a vanilla RNN; ${path} holds a ${c.cell}`);
+    if (f.activation && f.activation !== c.activation) throw new UsageError(`--activation: ${f.activation} disagrees with ${path}, whose RNN uses ${c.activation}`);
     if (f.gruVariant && c.cell === "gru" && f.gruVariant !== c.gruVariant) throw new UsageError(`--gru-variant: ${f.gruVariant} disagrees with ${path}, a ${c.gruVariant} GRU`);
     if (f.output) model = { config: { ...c, output: f.output }, params: model.params };
     return { model, names: { rnn: "rnn.", head: "head." }, headless: false, source: path };
@@ -71,6 +73,7 @@ export function loadModel(f: ModelFlags, I: number, O: number): LoadedModel {
   for (const [name, t] of tensors) checkFinite(`--weights (${name})`, t.data, t.shape);
   try {
     const imp = modelFromStateDict(tensors, { cell: f.cell, activation: f.activation, gruVariant: f.gruVariant, output: f.output });
+    if (f.activation && imp.model.config.cell !== "rnn") throw new UsageError(`--activation: applies to a vanilla RNN; ${path} holds a ${imp.model.config.cell}`);
     return { model: imp.model, names: imp.names, headless: imp.headless, source: path };
   } catch (e) {
     if (e instanceof StateDictError || e instanceof RangeError) throw new UsageError(`--weights: ${path}: ${e.message}`);

@@ -6,7 +6,7 @@
  * No signal handling and no printing here: the caller decides (train: SIGINT; a sweep worker: a
  * shared stop flag).
  */
-import { existsSync, readFileSync, statSync, writeFileSync, appendFileSync } from "node:fs";
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import {
@@ -62,13 +62,11 @@ export function setupTraining(f: TrainFlags): TrainSetup {
   const model = initModel(config, new Rng(f.seed), { kind: f.init, forgetBias: f.forgetBias });
   if (f.alpha !== undefined && f.optimizer !== "rmsprop") throw new UsageError(`--alpha: applies to --optimizer rmsprop only, got --optimizer ${f.optimizer}`);
   const optimizer = (f.alpha !== undefined ? { kind: f.optimizer, lr: f.lr, alpha: f.alpha } : { kind: f.optimizer, lr: f.lr }) as OptimizerSpec;
-  if (f.checkpointK !== undefined && f.bptt !== "checkpoint") throw new UsageError(`--checkpoint-k: applies to --bptt checkpoint only, got --bptt ${f.bptt}`);
-  if ((f.k1 !== undefined || f.k2 !== undefined) && f.bptt !== "tbptt") throw new UsageError(`--${f.k1 !== undefined ? "k1" : "k2"}: applies to --bptt tbptt only, got --bptt ${f.bptt}`);
   // every sequence of these tasks is at least this long (copy adds its 20 symbol and recall steps;
-  // char-lm's length is each name's)
+  // char-lm's length is each name's, and the trainer takes min(k, length) there)
   const shortest = task.name === "copy" ? f.T + 20 : task.name === "char-lm" ? null : f.T;
-  if (f.checkpointK !== undefined && shortest !== null && f.checkpointK > shortest) {
-    throw new UsageError(`--checkpoint-k: ${f.checkpointK} is not allowed: expected an integer in [1, ${shortest}] (the sequence length)`);
+  if (f.bptt === "checkpoint" && f.checkpointK !== undefined && shortest !== null && f.checkpointK > shortest) {
+    throw new UsageError(`--checkpoint-k: ${f.checkpointK} is not allowed: expected an integer in [1, ${shortest}] (the shortest sequence)`);
   }
   const k1 = f.k1 ?? f.T, k2 = f.k2 ?? k1;
   const cfg: TrainerConfig = {
@@ -131,7 +129,9 @@ export async function runTraining(f: TrainFlags, out: string, resume: boolean | 
   if (resume === true && !hasCheckpoint) throw new UsageError(`--resume: no checkpoint at ${checkpointPath}`);
   if (resume === false && (hasCheckpoint || (existsSync(metricsPath) && statSync(metricsPath).size > 0))) {
     // starting afresh would truncate another run's metrics and overwrite its checkpoint
-    throw new UsageError(`--out: ${out} already holds a run; continue it with --resume (a larger --steps extends a finished one), or choose another --out`);
+    throw new UsageError(hasCheckpoint
+      ? `--out: ${out} already holds a run; continue it with --resume (a larger --steps extends a finished one), or choose another --out`
+      : `--out: ${out} holds the metrics of a run that stopped before its first checkpoint; delete them or choose another --out`);
   }
   if (resume === true || (resume === "auto" && hasCheckpoint)) {
     let ck: Checkpoint;
@@ -157,7 +157,7 @@ export async function runTraining(f: TrainFlags, out: string, resume: boolean | 
         return false;
       }
     }) : [];
-    if (kept.length !== ck.state.step) throw new UsageError(`--resume: ${metricsPath} holds ${kept.length} of the checkpoint's ${ck.state.step} steps`);
+    if (kept.length !== ck.state.step) throw new UsageError(`--resume: ${metricsPath} holds ${kept.length} of the checkpoint's ${ck.state.step} steps; delete ${out} to start afresh`);
     writeFileAtomic(metricsPath, kept.map((l) => l + "\n").join(""));
   } else {
     trainer = new Trainer(cfg, model);
@@ -166,7 +166,19 @@ export async function runTraining(f: TrainFlags, out: string, resume: boolean | 
   const startStep = trainer.steps;
   const save = () => writeFileAtomic(checkpointPath, JSON.stringify({ run: runKey, matmul: matmulPrecision(), state: trainer.state() } satisfies Checkpoint) + "\n");
   let lines = "";
-  const flush = () => { if (lines) { appendFileSync(metricsPath, lines); lines = ""; } };
+  // the metrics reach the disk before each checkpoint that counts them (a crash must not leave a
+  // checkpoint ahead of its metrics)
+  const flush = () => {
+    if (!lines) return;
+    const fd = openSync(metricsPath, "a");
+    try {
+      writeSync(fd, lines);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    lines = "";
+  };
   hooks.onStart?.(startStep, setup);
   let interrupted = false;
   try {

@@ -185,6 +185,11 @@ describe("rnnlab summary", () => {
     expect(text.stdout).toContain("adding lstm T=12 H=6 seed 1"); // from the run's checkpoint
     expect(text.stdout).toContain("45 steps\n"); // finished: model.json is there
     expect(s.finished).toBe(true);
+    // a train folder inside a runs/ folder is still a train folder: its model.json says it finished
+    const nested = join(out, "runs", "x");
+    mkdirSync(nested, { recursive: true });
+    for (const f of ["metrics.jsonl", "model.json"]) writeFileSync(join(nested, f), readFileSync(join(out, f)));
+    expect(runCli(["summary", nested]).stdout).toContain("45 steps\n");
     // without model.json the run is still training, or was interrupted
     rmSync(join(out, "model.json"));
     expect(runCli(["summary", out]).stdout).toContain("45 steps so far (still training, or interrupted)\n");

@@ -155,6 +155,16 @@ describe("the grid file", () => {
   }
 });
 
+describe("a grid over --bptt", () => {
+  it("may keep --checkpoint-k and --k1 in base: each run takes the ones its mode uses (regression: planning failed)", () => {
+    const plan = expandGrid(parseGrid({
+      base: { task: "adding", T: 10, hidden: 4, batch: 2, "checkpoint-k": 3, k1: 5 },
+      grid: { bptt: ["full", "checkpoint", "tbptt"] }, seeds: [1], steps: 3,
+    }, "test"), "test");
+    expect(plan.runs.map((r) => r.point.bptt)).toEqual(["full", "checkpoint", "tbptt"]);
+  });
+});
+
 describe("run statistics", () => {
   it("runStats(losses) takes the moving mean over the window: first step below the threshold, and the final mean", () => {
     const losses = [1, 1, 0.2, 0.1, 0.05, 0.3, 0.01, 0.01];

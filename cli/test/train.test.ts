@@ -94,6 +94,14 @@ describe("rnnlab train", () => {
     expect(r.stderr).toMatch(/--resume: .*checkpoint.json is not a checkpoint rnnlab wrote \(.*\); delete it to start afresh/);
   });
 
+  it("rnnlab train over the metrics of a run that stopped before its first checkpoint says to delete them, not to --resume", () => {
+    const out = mkdtempSync(join(tmpdir(), "rnnlab-train-"));
+    const div = ["train", "--task", "adding", "--cell", "rnn", "--T", "5", "--hidden", "4", "--batch", "2", "--optimizer", "sgd", "--lr", "1e6", "--steps", "200", "--quiet", "--out", out];
+    expect(runCli(div).code).toBe(2); // it diverges at step 24, before the first checkpoint (step 50)
+    const r = runCli(div);
+    expect([r.code, r.stderr.trim()]).toEqual([2, `rnnlab: --out: ${out} holds the metrics of a run that stopped before its first checkpoint; delete them or choose another --out`]);
+  });
+
   it("rnnlab train --on-nonfinite skip warns at the end how many updates it skipped", () => {
     const out = mkdtempSync(join(tmpdir(), "rnnlab-train-"));
     const r = runCli(["train", "--task", "adding", "--cell", "rnn", "--T", "5", "--hidden", "4", "--batch", "2", "--optimizer", "sgd", "--lr", "1e30", "--on-nonfinite", "skip", "--steps", "20", "--quiet", "--out", out]);
@@ -119,7 +127,7 @@ describe("rnnlab train", () => {
     ["two clipping modes", ["train", "--clip-norm", "1", "--clip-value", "1"], /choose at most one/],
     ["an rmsprop alpha of 1", ["train", "--alpha", "1"], /--alpha: "1" .*\[0, 1\)/],
     ["--alpha with adam", ["train", "--optimizer", "adam", "--alpha", "0.9"], /--alpha: applies to --optimizer rmsprop only/],
-    ["--checkpoint-k beyond the sequence", ["train", "--T", "3", "--bptt", "checkpoint", "--checkpoint-k", "100"], /--checkpoint-k: 100 is not allowed: expected an integer in \[1, 3\]/],
+    ["--checkpoint-k beyond the sequence", ["train", "--T", "3", "--bptt", "checkpoint", "--checkpoint-k", "100"], /--checkpoint-k: 100 is not allowed: expected an integer in \[1, 3\] \(the shortest sequence\)/],
     ["--checkpoint-k without --bptt checkpoint", ["train", "--checkpoint-k", "4"], /--checkpoint-k: applies to --bptt checkpoint only/],
     ["--k2 without --bptt tbptt", ["train", "--k2", "4"], /--k2: applies to --bptt tbptt only/],
     ["an --out that is a file", ["train", "--out", fileURLToPath(import.meta.url)], /--out: cannot create the folder .* \(EEXIST\)/],

@@ -147,40 +147,51 @@ function rescale(field: string, P: Float64Array, rec: RecurrentBlock, target: nu
 }
 
 /** The n×n block W[off + i·ld + j] as an ml-matrix Matrix, after checking that it fits and is finite. */
-function toMatrix(field: string, W: Float64Array, n: number, off: number, ld: number): Matrix {
+/**
+ * The block as an ml-matrix Matrix, times `scale`. Entries beyond 2^±500 are first scaled by a power of
+ * 2 (exactly), since the decompositions square them on the way: with entries near 1e304 (a training
+ * run that diverged) the eigendecomposition overflowed and never returned. `scale` is that power of 2,
+ * or 1 for every block in range, whose values are then the same bits as without it.
+ */
+function toMatrix(field: string, W: Float64Array, n: number, off: number, ld: number): { M: Matrix; scale: number } {
   checkInt("n", n, 1);
   checkInt("off", off, 0);
   checkInt("ld", ld, n);
   const need = off + (n - 1) * ld + n;
   if (W.length < need) throw new RangeError(`W must hold at least off + (n-1)·ld + n = ${need} entries, got ${W.length}`);
-  const M = new Matrix(n, n);
+  let m = 0;
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < n; j++) {
       const v = W[off + i * ld + j];
       if (!Number.isFinite(v)) throw new RangeError(`${field}: W[${i}, ${j}] must be finite, got ${v}`);
-      M.set(i, j, v);
+      m = Math.max(m, Math.abs(v));
     }
   }
-  return M;
+  const scale = m > 2 ** 500 || (m > 0 && m < 2 ** -500) ? 2 ** -Math.round(Math.log2(m)) : 1;
+  const M = new Matrix(n, n);
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) M.set(i, j, W[off + i * ld + j] * scale);
+  return { M, scale };
 }
 
 /** ρ(W) = max |eigenvalue| of the n×n block at W[off + i·ld + j] (dense eigendecomposition, O(n³)). */
 export function spectralRadius(W: Float64Array, n: number, off = 0, ld = n): number {
-  const e = new EigenvalueDecomposition(toMatrix("spectralRadius", W, n, off, ld));
+  const { M, scale } = toMatrix("spectralRadius", W, n, off, ld);
+  const e = new EigenvalueDecomposition(M);
   const re = e.realEigenvalues, im = e.imaginaryEigenvalues;
   let r = 0;
   for (let i = 0; i < re.length; i++) r = Math.max(r, Math.hypot(re[i], im[i]));
-  return r;
+  return r / scale;
 }
 
 /** λ1(W) = the largest singular value (spectral norm) of the n×n block at W[off + i·ld + j] (dense SVD). */
 export function largestSingularValue(W: Float64Array, n: number, off = 0, ld = n): number {
-  const svd = new SingularValueDecomposition(toMatrix("largestSingularValue", W, n, off, ld), {
+  const { M, scale } = toMatrix("largestSingularValue", W, n, off, ld);
+  const svd = new SingularValueDecomposition(M, {
     computeLeftSingularVectors: false, computeRightSingularVectors: false,
   });
   let s = 0;
   for (const v of svd.diagonal) s = Math.max(s, v);
-  return s;
+  return s / scale;
 }
 
 /**

@@ -248,3 +248,20 @@ describe("initModel and helpers: validation", () => {
     expect(() => spectralRadius(new Float64Array([1, Infinity, 0, 1]), 2)).toThrow(/W\[0, 1\] must be finite, got Infinity/);
   });
 });
+
+describe("spectralRadius and largestSingularValue at extreme magnitudes", () => {
+  it("give the scaled values for entries near 1e304 and 1e-304 (a diverged run's Waa)", () => {
+    // regression: with entries around 1e304 the eigendecomposition overflowed and never returned (the
+    // test then fails on vitest's timeout)
+    const n = 8, rng = new Rng(3);
+    const W = new Float64Array(n * n);
+    rng.fillRandn(W, 0, n * n);
+    const rho = spectralRadius(W, n), s1 = largestSingularValue(W, n);
+    for (const k of [1010, -1010]) {
+      const big = W.map((v) => v * 2 ** k); // exact
+      expect(spectralRadius(big, n) / 2 ** k).toBeCloseTo(rho, 12);
+      expect(largestSingularValue(big, n) / 2 ** k).toBeCloseTo(s1, 12);
+    }
+    expect(spectralRadius(new Float64Array(n * n), n)).toBe(0);
+  });
+});

@@ -110,17 +110,32 @@ describe("Trainer", () => {
     };
     const config = makeConfig({ cell: "rnn", activation: "identity", I: 1, H: 2, O: 1 });
     const L = paramLayout(config);
-    const fail = (waa: number, wya: number): string => {
+    const fail = (waa: number, wya: number, bptt: TrainerConfig["bptt"] = { mode: "full" }): string => {
       const params = new Float64Array(L.size);
       params[L.byName.Wax.offset] = 1;
       params[L.byName.Waa.offset] = params[L.byName.Waa.offset + 3] = waa;
       params[L.byName.Wya.offset] = wya;
-      const cfg: TrainerConfig = { task, B: 1, optimizer: { kind: "sgd", lr: 0.1 }, clip: { mode: "none", threshold: 0 }, bptt: { mode: "full" }, onNonFinite: "stop", seed: 1 };
+      const cfg: TrainerConfig = { task, B: 1, optimizer: { kind: "sgd", lr: 0.1 }, clip: { mode: "none", threshold: 0 }, bptt, onNonFinite: "stop", seed: 1 };
       try { new Trainer(cfg, { config, params }).step(); } catch (e) { expect(e).toBeInstanceOf(NonFiniteGradientError); return (e as Error).message; }
       return "no error";
     };
     expect(fail(1e200, 1)).toMatch(/^step 1: the loss is (NaN|Infinity); the forward state a<3> was already non-finite$/); // 0·Inf off the diagonal makes NaN
     expect(fail(1, 1e200)).toBe("step 1: the loss is Infinity; the states were finite, so the readout overflowed");
+    // checkpointed BPTT keeps no full tape: it does not claim the states were finite
+    expect(fail(1, 1e200, { mode: "checkpoint", k: 2 })).toBe("step 1: the loss is Infinity; the forward pass overflowed (checkpointed BPTT: which state is not recorded)");
+  });
+
+  it("checkpointed BPTT with a k above some sequences' length (char-lm's short names) trains as one segment: the bits of full BPTT", () => {
+    // regression: k = 5 failed at the first name of 3 letters (sequence length 4)
+    // names of 2 to 9 letters: sequences of 3 to 10 steps
+    const task = makeTask("char-lm", { corpus: ["mew", "ab", "pikachu", "bulbasaur", "muk", "onix", "eevee"] });
+    const model = initModel(makeConfig({ cell: "rnn", I: task.I, H: 8, O: task.O, output: task.output }), new Rng(2));
+    const run = (bptt: TrainerConfig["bptt"]) => {
+      const tr = new Trainer({ task, B: 1, optimizer: { kind: "sgd", lr: 0.01 }, clip: { mode: "value", threshold: 5 }, bptt, onNonFinite: "stop", seed: 4, ledger: false }, { config: model.config, params: model.params.slice() });
+      for (let i = 0; i < 40; i++) tr.step();
+      return tr.model.params;
+    };
+    expect(bits(run({ mode: "checkpoint", k: 1000 }), run({ mode: "full" }))).toBe(true);
   });
 
   it("an LSTM learns the adding problem at T = 20: the loss falls below MSE 0.05 within 600 steps (Adam, lr 1e-2)", () => {

@@ -71,7 +71,9 @@ function runAnalyze(f: AnalyzeFlags): void {
   const ledger = ws.ledger!;
   const overflowAt = firstNonFiniteForwardStep(ws);
   if (overflowAt !== null || !Number.isFinite(ws.loss)) {
-    process.stderr.write(`rnnlab analyze: warning: ${overflowAt !== null ? `the forward state a<${overflowAt}> is not finite` : `the loss is ${ws.loss}`}: the forward pass overflowed float64, so the Jacobian products, Lyapunov exponents and lag split from there on mean nothing\n`);
+    process.stderr.write(overflowAt !== null
+      ? `rnnlab analyze: warning: the forward state a<${overflowAt}> is not finite: the forward pass overflowed float64, so the ledger, Jacobian products, Lyapunov exponents and lag split from there on mean nothing\n`
+      : `rnnlab analyze: warning: the loss is ${ws.loss} (the states are finite; the readout overflowed), so the ledger and lag split, which start from its gradient, mean nothing\n`);
   }
   const jp = jacobianProducts(model, ws.tape, { svd, b: f.row, reorth: f.svdEvery });
   const ly = lyapunovSpectrum(model, ws.tape, { m, reorth: f.reorth, b: f.row });

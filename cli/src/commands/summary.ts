@@ -218,7 +218,8 @@ function runSummary(dirs: string[], f: SummaryFlags): void {
           window: f.window ?? sc?.window ?? SUMMARY_WINDOW,
           below: f.below ?? planBelow,
         }),
-        finished: r.plan ? r.plan.finished.has(id) : existsSync(join(r.dir, "model.json")),
+        // a sweep run's result, or (a train folder, wherever it sits) its model.json
+        finished: !!r.plan?.finished.has(id) || existsSync(join(r.dir, "model.json")),
         plannedSteps: r.plan?.planned.get(id) ?? null,
       });
     }

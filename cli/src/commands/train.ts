@@ -85,6 +85,9 @@ Examples:
 
 async function runTrain(f: TrainFlags): Promise<void> {
   let stop = false;
+  // k flags without their mode would be ignored (a sweep's grid may keep one in base across modes)
+  if (f.checkpointK !== undefined && f.bptt !== "checkpoint") throw new UsageError(`--checkpoint-k: applies to --bptt checkpoint only, got --bptt ${f.bptt}`);
+  if ((f.k1 !== undefined || f.k2 !== undefined) && f.bptt !== "tbptt") throw new UsageError(`--${f.k1 !== undefined ? "k1" : "k2"}: applies to --bptt tbptt only, got --bptt ${f.bptt}`);
   const onSignal = () => { stop = true; };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);

@@ -72,8 +72,10 @@ export interface NonFiniteReport {
   value: number;
   /** the highest t whose pre-activation gradient was non-finite (the backward pass runs from T down), or null */
   t: number | null;
-  /** the first step whose forward state was non-finite, or null when the forward pass was finite */
+  /** the first step whose forward state was non-finite, or null when the forward pass was finite (or not examined) */
   forwardT: number | null;
+  /** whether t and forwardT were looked for: false with checkpointed BPTT, which keeps no full tape */
+  statesChecked: boolean;
 }
 
 /** Thrown by step() when onNonFinite is "stop". */
@@ -81,8 +83,9 @@ export class NonFiniteGradientError extends Error {
   readonly report: NonFiniteReport;
   constructor(step: number, r: NonFiniteReport) {
     // a non-finite loss comes from the forward pass: from its states, or else from the readout
+    // (checkpointed BPTT keeps no full tape, so there the states are not examined)
     const where = r.forwardT !== null ? `the forward state a<${r.forwardT}> was already non-finite`
-      : r.tensor === "loss" ? "the states were finite, so the readout overflowed"
+      : r.tensor === "loss" ? (r.statesChecked ? "the states were finite, so the readout overflowed" : "the forward pass overflowed (checkpointed BPTT: which state is not recorded)")
       : r.t !== null ? `it appeared at t = ${r.t} in the backward pass` : "the loss itself was not finite";
     super(`step ${step}: ${r.tensor === "loss" ? `the loss is ${r.value}` : `gradient ${r.tensor}[${r.index}] is ${r.value}`}; ${where}`);
     this.name = "NonFiniteGradientError";
@@ -139,7 +142,9 @@ export class Trainer {
     const wantLedger = cfg.ledger ?? true;
     let loss: number, grads: Grads, ledger: Ledger | null;
     if (cfg.bptt.mode === "checkpoint") {
-      this.cws = checkpointedLossAndGrads(this.cws, model, tb.batch, tb.spec, { k: cfg.bptt.k, ledger: wantLedger });
+      // a k above a sequence's length is one segment, as tbptt's k1 (char-lm's names vary in length)
+      const k = cfg.bptt.k === undefined ? undefined : Math.min(cfg.bptt.k, tb.T);
+      this.cws = checkpointedLossAndGrads(this.cws, model, tb.batch, tb.spec, { k, ledger: wantLedger });
       ({ loss, grads, ledger } = this.cws);
     } else if (cfg.bptt.mode === "tbptt") {
       const r = tbpttLossAndGrads(this.ws, model, tb.batch, tb.spec, { k1: Math.min(cfg.bptt.k1, tb.T), k2: cfg.bptt.k2, ledger: wantLedger });
@@ -158,6 +163,7 @@ export class Trainer {
         tensor: bad.block, index: bad.index, value: bad.value,
         t: this.ws && cfg.bptt.mode !== "checkpoint" ? firstNonFiniteBackwardStep(this.ws) : null,
         forwardT: this.ws && cfg.bptt.mode !== "checkpoint" ? firstNonFiniteForwardStep(this.ws) : null,
+        statesChecked: !!this.ws && cfg.bptt.mode !== "checkpoint",
       };
       if (cfg.onNonFinite === "stop") throw new NonFiniteGradientError(this.steps + 1, nonFinite);
       skipped = true;
