@@ -5,6 +5,10 @@
  *   gaussian    every weight ~ N(0, scale²/fan_in), biases 0
  *   orthogonal  as gaussian, then every H×H recurrent block (Waa; each gate's W[:, :H]) is replaced by an
  *               independent Haar-random orthogonal matrix (Saxe, McClelland, Ganguli 2014), biases 0
+ *   glorot      every matrix ~ U(±√(6/(fan_in + fan_out))) (Glorot & Bengio 2010), biases 0, as the uRNN
+ *               authors' Theano code draws each gate's input matrix (I→H) and recurrent matrix (H→H)
+ *               separately: a gate block's a-columns with bound √(6/2H), its x-columns with √(6/(I+H)),
+ *               the readout with √(6/(H+O)). Scaled by `scale`.
  *   identity    IRNN (Le, Jaitly, Hinton 2015): the recurrent matrix is I, every other weight
  *               ~ N(0, (0.001·scale)²), biases 0. For gated cells the candidate block's a-columns
  *               Wc[:, :H] are I (the analogue of Waa) and every other weight is small.
@@ -23,8 +27,8 @@ import { validateConfig, type Model, type ModelConfig } from "./model";
 import { paramLayout, type ParamLayout } from "./params";
 import type { Rng } from "./rng";
 
-export type InitKind = "pytorch" | "gaussian" | "orthogonal" | "identity";
-export const INIT_KINDS: readonly InitKind[] = ["pytorch", "gaussian", "orthogonal", "identity"];
+export type InitKind = "pytorch" | "gaussian" | "orthogonal" | "glorot" | "identity";
+export const INIT_KINDS: readonly InitKind[] = ["pytorch", "gaussian", "orthogonal", "glorot", "identity"];
 
 /** IRNN's standard deviation for the non-recurrent weights (Le et al. 2015, §3). */
 export const IRNN_STD = 0.001;
@@ -33,7 +37,7 @@ export interface InitOptions {
   kind?: InitKind;
   /**
    * gaussian and orthogonal: the non-recurrent-block weights' standard deviation is scale/√fan_in;
-   * identity: it is 0.001·scale; pytorch: unused. Default 1.
+   * glorot: every bound is multiplied by it; identity: it is 0.001·scale; pytorch: unused. Default 1.
    */
   scale?: number;
   /** LSTM: added to bf after the draw; default 0 */
@@ -104,6 +108,8 @@ export function initModel(config: ModelConfig, rng: Rng, opts: InitOptions = {})
         for (let i = 0; i < H; i++) for (let j = 0; j < H; j++) params[off + i * ld + j] = work[i * H + j];
       }
     }
+  } else if (kind === "glorot") {
+    fillGlorotWeights(params, L, rng, scale, config.cell === "rnn" ? 0 : H);
   } else {
     // identity (IRNN): every weight ~ N(0, (0.001·scale)²) in layout order, then the recurrent block := I.
     const sd = IRNN_STD * scale;
@@ -117,6 +123,25 @@ export function initModel(config: ModelConfig, rng: Rng, opts: InitOptions = {})
     for (let j = 0; j < bf.size; j++) params[bf.offset + j] += forgetBias;
   }
   return { config, params };
+}
+
+/**
+ * glorot's draw: each weight matrix in layout order, row by row, U(±scale·√(6/(fan_in + fan_out))).
+ * A gate block (G·H, H + I) is G gates' recurrent (H×H) and input (H×I) matrices side by side, each
+ * with its own bound, as the authors' code draws them; `split` is H for gate blocks (0: one matrix).
+ */
+function fillGlorotWeights(params: Float64Array, L: ParamLayout, rng: Rng, scale: number, split: number): void {
+  for (const b of L.blocks) {
+    if (b.shape.length !== 2) continue;
+    const [rows, cols] = b.shape;
+    // a gate block (H, H + I): recurrent H→H (fans H and H), then input I→H (fans I and H)
+    const spans: [number, number][] = split > 0 && b.name !== "Wya"
+      ? [[split, scale * Math.sqrt(6 / (2 * split))], [cols - split, scale * Math.sqrt(6 / cols)]]
+      : [[cols, scale * Math.sqrt(6 / (rows + cols))]];
+    for (let i = 0, off = b.offset; i < rows; i++) {
+      for (const [n, bound] of spans) { rng.fillUniform(params, off, n, -bound, bound); off += n; }
+    }
+  }
 }
 
 /** gaussian's draw: each weight matrix, in layout order, ~ N(0, scale²/fan_in) with fan_in its column count. */

@@ -203,6 +203,33 @@ describe("initModel: determinism and the original kinds", () => {
     }
   });
 
+  it("initModel(glorot) draws each matrix within U(±√(6/(fan_in + fan_out))), a gate's recurrent and input parts separately, biases 0; scale multiplies it", () => {
+    for (const cell of CELL_KINDS) {
+      const c = makeConfig({ cell, I: 3, H: 64, O: 2 });
+      const L = paramLayout(c);
+      const m = initModel(c, new Rng(21), { kind: "glorot" });
+      const part = (b: { offset: number; shape: readonly number[] }, from: number, to: number) => {
+        const v: number[] = [];
+        for (let i = 0; i < b.shape[0]; i++) for (let j = from; j < to; j++) v.push(m.params[b.offset + i * b.shape[1] + j]);
+        return Math.max(...v.map(Math.abs));
+      };
+      for (const b of L.blocks) {
+        if (b.shape.length === 1) { expect(Array.from(m.params.subarray(b.offset, b.offset + b.size)).every((v) => v === 0), b.name).toBe(true); continue; }
+        const [rows, cols] = b.shape;
+        const parts: [number, number, number][] = cell !== "rnn" && b.name !== "Wya"
+          ? [[0, 64, Math.sqrt(6 / 128)], [64, 67, Math.sqrt(6 / 67)]] // the authors' U_g (H×H) and W_g (I×H)
+          : [[0, cols, Math.sqrt(6 / (rows + cols))]];
+        for (const [from, to, bound] of parts) {
+          const max = part(b, from, to);
+          expect(max, `${cell} ${b.name}[:, ${from}:${to}]`).toBeLessThanOrEqual(bound);
+          expect(max, `${cell} ${b.name}[:, ${from}:${to}]`).toBeGreaterThan((b.name === "Wya" || to - from === 3 ? 0.7 : 0.95) * bound);
+        }
+      }
+      const twice = initModel(c, new Rng(21), { kind: "glorot", scale: 2 });
+      expect(Array.from(twice.params)).toEqual(Array.from(m.params, (v) => 2 * v));
+    }
+  });
+
   it("initModel(lstm, forgetBias 1) adds exactly 1 to bf and nothing else; other cells ignore forgetBias", () => {
     const c = cfg("lstm");
     const a = initModel(c, new Rng(13)), b = initModel(c, new Rng(13), { forgetBias: 1 });
