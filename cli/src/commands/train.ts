@@ -77,7 +77,7 @@ export function trainCommand(): Command {
     .addHelpText("after", `
 Examples:
   rnnlab train --config adding.json --seed 2
-  rnnlab train --task adding --cell lstm --T 100 --hidden 128 --batch 20 --optimizer rmsprop --lr 1e-3 --clip-norm 1 --steps 3000
+  rnnlab train --task adding --cell lstm --T 100 --hidden 128 --batch 20 --optimizer rmsprop --lr 1e-3 --clip-norm 1 --steps 3000 --out out/adding-T100
   rnnlab train --task char-lm --cell rnn --hidden 50 --optimizer sgd --lr 0.01 --clip-value 5 --steps 20000 --out out/dinos
   rnnlab sample --model out/dinos/model.json --n 10`)
     .action((raw: Record<string, unknown>, cmd: Command) => runTrain(parseLayered(trainSchema, raw, cmd)));
