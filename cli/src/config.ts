@@ -75,7 +75,9 @@ export function parseConfigValues<S extends z.ZodObject>(schema: S, values: Reco
   if (r.success) return r.data;
   const issue = r.error.issues[0];
   const key = String(issue.path[0] ?? "");
-  const shown = key in values ? JSON.stringify(values[key]) : "(missing)";
+  // JSON.parse turns 1e400 into Infinity, which JSON.stringify would show as null
+  const v = values[key];
+  const shown = !(key in values) ? "(missing)" : typeof v === "number" && !Number.isFinite(v) ? `${v} (a number beyond float64)` : JSON.stringify(v);
   throw new UsageError(`${where}: "${key ? flagName(key).slice(2) : "?"}": ${shown} is not allowed: ${issue.message}`);
 }
 

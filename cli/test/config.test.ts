@@ -26,6 +26,7 @@ const cases: [string, string[], RegExp][] = [
   ["--forget-bias with a GRU", ["gradcheck", "--cell", "gru", "--forget-bias", "3"], /^rnnlab: --forget-bias: applies to --cell lstm only, got --cell gru\n$/],
   ["--forget-bias with --weights", ["gradcheck", "--weights", "core/test/fixtures/torch/lstm-mse-last-mean/model.safetensors", "--forget-bias", "3"], /^rnnlab: --forget-bias: applies to a seeded LSTM \(no --weights\); .*model\.safetensors brings its own bf\n$/],
   ["--activation with a GRU's weights", ["gradcheck", "--weights", "core/test/fixtures/torch/gru-mse-last-mean/model.safetensors", "--activation", "relu"], /^rnnlab: --activation: applies to a vanilla RNN; .*model\.safetensors holds a gru\n$/],
+  ["a value beyond float64 in a config file", ["train", "--config", file("huge-t.json", '{"T": 1e400}')], /^rnnlab: --config .*huge-t\.json: "T": Infinity \(a number beyond float64\) is not allowed: /],
   ["an unknown reproduction", ["reproduce", "foo"], /^rnnlab: NAME: "foo" is not allowed: expected one of adding\|copy\|char-lm\|gradients\n$/],
   ["a seed beyond 2^32 - 1", ["reproduce", "adding", "--quick", "--seeds", "1,99999999999"], /^rnnlab: --seeds: "1,99999999999" is not allowed: expected seeds separated by commas, each an integer in \[0, 4294967295\]\n$/],
   ["a file where a folder should be", ["summary", file("not-a-dir.json", "{}")], /^rnnlab: .*not-a-dir\.json: not a folder\n$/],
