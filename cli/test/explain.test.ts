@@ -8,6 +8,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import {
   initModel, lagSplit, lossAndGrads, makeConfig, maskEvery, maskLast, Rng, type CellKind, type GruVariant,
 } from "../../core/src/index";
+import { computeExplain, explainSummary } from "../src/commands/explain";
 import { formatPow10 } from "../src/figures/format-pow10";
 import { ROOT, type CliResult } from "./run-cli";
 
@@ -153,5 +154,15 @@ describe("rnnlab explain", () => {
       expect(bad[i].stderr).toContain(flag);
       expect(existsSync(badOut[i])).toBe(false);
     });
+  });
+});
+
+describe("explainSummary at T = 2", () => {
+  it("writes one factor as one factor: no '⋯', no 'factors', nothing to line up", () => {
+    const r = computeExplain({ T: 2, hidden: 4, seed: 1, t: 1, forgetBias: 5, gruVariant: "reset-after", twin: "auto" });
+    const text = explainSummary(r).join("\n");
+    expect(text).toContain("dJ/da<1> = J_2ᵀ · dJ/da<2>: 1 factor, as in a 2-layer network.");
+    expect(text).toMatch(/the one factor has ‖J_2‖₂ = 10\^-?[\d.]+; Pascanu's bound/);
+    expect(text).not.toMatch(/⋯|1 factors|line up/);
   });
 });

@@ -353,10 +353,13 @@ export function explainSummary(r: ExplainReport): string[] {
     `rnnlab explain, T = ${T}, H = ${H}, I = ${I}, seed ${seed}: ${r.models.map((m) => m.label).join(", ")}; PyTorch's init, same inputs`,
     `1. One path (the loss at t = ${T} only): of the gradient at t = ${T}, what reaches t = 1 is ` +
       `${list(keys.map((k) => `${p(r.onePath[k].log10Ratio)} in the ${label(k)}`))}.`,
-    `2. Waa is shared, yet dJ/da<1> = J_2ᵀ ⋯ J_${T}ᵀ · dJ/da<${T}>: ${T - 1} factors, as in a ${T}-layer network.`,
-    `3. The chain rule in the tanh RNN: a typical factor has ‖J_k‖₂ = ${p(median(cr.log10FactorNorm.slice(t)), 2)}, yet ` +
-      `‖∂a<${T}>/∂a<${t}>‖₂ = ${p(product)} (${p(product === null ? null : product / (T - t), 3)} per step): the factors do not line up. ` +
-      `The product follows the top Lyapunov exponent, ${p(ly.log10PerStep, 3)} per step; ${pascanu}`,
+    // T = 2 has one factor: no "⋯", and nothing to line up
+    `2. Waa is shared, yet dJ/da<1> = ${T === 2 ? "J_2ᵀ" : `J_2ᵀ ⋯ J_${T}ᵀ`} · dJ/da<${T}>: ${T - 1} factor${T === 2 ? "" : "s"}, as in a ${T}-layer network.`,
+    `3. The chain rule in the tanh RNN: ` + (T - t === 1
+      ? `the one factor has ‖J_${T}‖₂ = ${p(product)}; ${pascanu}`
+      : `a typical factor has ‖J_k‖₂ = ${p(median(cr.log10FactorNorm.slice(t)), 2)}, yet ` +
+        `‖∂a<${T}>/∂a<${t}>‖₂ = ${p(product)} (${p(product === null ? null : product / (T - t), 3)} per step): the factors do not line up. ` +
+        `The product follows the top Lyapunov exponent, ${p(ly.log10PerStep, 3)} per step; ${pascanu}`),
     twinMax === null
       ? "4. Deep twin: skipped (--twin off, or the layer copies would not fit)."
       : `4. Deep twin: an untied ${T}-layer network's per-layer gradients equal the RNN's dWaa<t> ` +
