@@ -162,6 +162,18 @@ describe("rnnlab summary", () => {
     expect(runCli(["summary", dir]).stdout).toBe(`cell=rnn seed 1 (${join(dir, "runs", "aaa")}): 0 steps so far of 30,000 (still training, or interrupted)\n`);
   });
 
+  it("runs that share a label (a run and its longer continuation) are listed by their steps", () => {
+    const dir = mkdtempSync(join(tmpdir(), "rnnlab-summary-"));
+    // ids sort the longer run first; the steps put it second
+    for (const [id, n] of [["aaa", 40], ["bbb", 20]] as const) {
+      mkdirSync(join(dir, "runs", id), { recursive: true });
+      writeFileSync(join(dir, "runs", id, "metrics.jsonl"), synthetic(n).map((l) => JSON.stringify(l)).join("\n") + "\n");
+      writeFileSync(join(dir, "runs", `${id}.json`), JSON.stringify({ id, point: { cell: "lstm" }, seed: 3, flags: { steps: n } }));
+    }
+    const heads = runCli(["summary", dir]).stdout.split("\n").filter((l) => l.startsWith("cell="));
+    expect(heads.map((l) => /: (\d+) steps/.exec(l)![1])).toEqual(["20", "40"]);
+  });
+
   it("the real binary on a real training run: --json's steps and final loss match metrics.jsonl, and bad flags exit 2", () => {
     const out = mkdtempSync(join(tmpdir(), "rnnlab-summary-"));
     const train = runCli(["train", "--task", "adding", "--cell", "lstm", "--T", "12", "--hidden", "6", "--batch", "4", "--steps", "45", "--quiet", "--out", out]);

@@ -205,6 +205,7 @@ export function findRuns(dir: string): { dir: string; label: string; plan: PlanI
 function runSummary(dirs: string[], f: SummaryFlags): void {
   const runs: RunSummary[] = [];
   for (const d of dirs) {
+    const from = runs.length;
     for (const r of findRuns(d)) {
       const metrics = readMetrics(join(r.dir, "metrics.jsonl"));
       const sc = r.plan?.success ?? null;
@@ -223,6 +224,9 @@ function runSummary(dirs: string[], f: SummaryFlags): void {
         plannedSteps: r.plan?.planned.get(id) ?? null,
       });
     }
+    // runs of one label (a 30,000-step run and its continuation) in the order of their steps
+    const group = runs.splice(from).sort((a, b) => a.label.localeCompare(b.label, "en", { numeric: true }) || a.steps - b.steps);
+    runs.push(...group);
   }
   const json = JSON.stringify({ format: "rnnlab-run-summary", version: 1, runs }, null, 1) + "\n";
   if (f.out) writeFileAtomic(f.out, json);
