@@ -196,6 +196,13 @@ describe("rnnlab summary", () => {
     expect(text.code).toBe(0);
     expect(text.stdout).toContain("adding lstm T=12 H=6 seed 1"); // from the run's checkpoint
     expect(text.stdout).toContain("45 steps\n"); // finished: model.json is there
+    // --figure: the loss-curves figure from the metrics, with the baseline of the checkpoint's task
+    const svg = join(out, "fig", "curves.svg");
+    expect(runCli(["summary", out, "--figure", svg]).code).toBe(0);
+    const fig = readFileSync(svg, "utf8");
+    for (const s of ["adding lstm T=12 H=6 seed 1, 45 steps", "loss / baseline", "log10 ratio", "finished or not"]) expect(fig).toContain(s);
+    const badFig = runCli(["summary", out, "--figure", join(out, "x.pdf")]);
+    expect([badFig.code, badFig.stderr.trim()]).toEqual([2, 'rnnlab: --figure: "' + join(out, "x.pdf") + '" is not allowed: expected a file name ending in .svg or .png']);
     expect(s.finished).toBe(true);
     // a train folder inside a runs/ folder is still a train folder: its model.json says it finished
     const nested = join(out, "runs", "x");

@@ -13,10 +13,12 @@ import { Command } from "commander";
 import { z } from "zod";
 import { parseLayered } from "../config";
 import { UsageError } from "../errors";
-import { writeFileAtomic } from "../files";
+import { makeDir, writeFileAtomic } from "../files";
 import { intFlag, numberText } from "../flags";
 import { finiteLoss, gradRatio, readMetrics, type MetricsLine } from "../metrics-file";
-import { forEachWindowMean, runStats } from "../sweep/collect";
+import { decimate, forEachWindowMean, runStats } from "../sweep/collect";
+import { buildTask } from "../train-run";
+import type { TrainFlags } from "./train";
 
 const summarySchema = z.object({
   block: intFlag(1, 1_000_000_000).optional(),
@@ -24,6 +26,7 @@ const summarySchema = z.object({
   below: numberText.refine((v) => v > 0, "expected a loss threshold > 0").optional(),
   json: z.boolean().default(false),
   out: z.string().optional(),
+  figure: z.string().regex(/\.(svg|png)$/, "expected a file name ending in .svg or .png").optional(),
 });
 type SummaryFlags = z.output<typeof summarySchema>;
 
@@ -39,12 +42,14 @@ export function summaryCommand(): Command {
     .option("--below <x>", "report the first step whose moving-mean loss is below x (default: the plan's success threshold, if any)")
     .option("--json", "print the summary as JSON")
     .option("--out <file>", "also write the JSON here (atomically)")
+    .option("--figure <file>", "also draw every run's loss over its task's baseline and its gradient ratio, finished or not (.svg or .png)")
     .option("--config <file>", "JSON object of these options; flags given here win")
     .addHelpText("after", `
 Examples:
   rnnlab summary out/train                             # one run of rnnlab train
   rnnlab summary out/reproduce/adding --block 2000     # every run of the reproduction, finished or not
-  rnnlab summary out/train --below 0.01 --window 100 --json`)
+  rnnlab summary out/train --below 0.01 --window 100 --json
+  rnnlab summary out/reproduce/adding --figure out/adding-now.svg   # the loss-curves figure, runs still training included`)
     .action((dirs: string[], raw: Record<string, unknown>, cmd: Command) => runSummary(dirs, parseLayered(summarySchema, raw, cmd)));
 }
 
@@ -183,7 +188,9 @@ function checkpointLabel(dir: string, axes: string[] = []): string | null {
   try { if (typeof r === "string") r = JSON.parse(r); } catch { return null; }
   if (!r || typeof r !== "object") return null;
   const run = r as Record<string, unknown>;
-  return axes.length && axes.every((k) => k in run) ? runLabel(axes, run, run.seed) : `${run.task} ${run.cell} T=${run.T} H=${run.hidden} seed ${run.seed}`;
+  // a train folder: its task, cell and sizes, and its init when not the default
+  const init = typeof run.init === "string" && run.init !== "pytorch" ? ` init=${run.init}` : "";
+  return axes.length && axes.every((k) => k in run) ? runLabel(axes, run, run.seed) : `${run.task} ${run.cell} T=${run.T} H=${run.hidden}${init} seed ${run.seed}`;
 }
 
 /** The runs a folder holds: itself when it has metrics.jsonl, else every runs/ID/ with one. */
@@ -202,12 +209,14 @@ export function findRuns(dir: string): { dir: string; label: string; plan: PlanI
     .sort((a, b) => a.label.localeCompare(b.label, "en", { numeric: true }));
 }
 
-function runSummary(dirs: string[], f: SummaryFlags): void {
+async function runSummary(dirs: string[], f: SummaryFlags): Promise<void> {
   const runs: RunSummary[] = [];
+  const drawn: FigureRun[] = [];
   for (const d of dirs) {
     const from = runs.length;
     for (const r of findRuns(d)) {
       const metrics = readMetrics(join(r.dir, "metrics.jsonl"));
+      if (f.figure) drawn.push(figureRun(r.dir, r.label, metrics, r.plan?.baselines.get(basename(resolve(r.dir)))));
       const sc = r.plan?.success ?? null;
       // a loss/baseline criterion becomes a loss threshold with the run's baseline (known once it has finished)
       const baseline = r.plan?.baselines.get(basename(resolve(r.dir)));
@@ -230,6 +239,7 @@ function runSummary(dirs: string[], f: SummaryFlags): void {
   }
   const json = JSON.stringify({ format: "rnnlab-run-summary", version: 1, runs }, null, 1) + "\n";
   if (f.out) writeFileAtomic(f.out, json);
+  if (f.figure) await writeFigure(f.figure, drawn, dirs);
   process.stdout.write(f.json ? json : runs.map(formatRun).join("\n"));
 }
 
@@ -251,4 +261,49 @@ export function formatRun(r: RunSummary): string {
     out.push(`  ${`${stepText(b.from)}–${stepText(b.to)}`.padStart(17)}  ${lossText(b.loss).padStart(9)}  ${fix(b.log10GradRatio, 2).padStart(28)}  ${`${Math.round(100 * b.clipped)}%`.padStart(7)}  ${String(b.skipped).padStart(7)}  ${fix(b.rho, 3).padStart(7)}`);
   }
   return out.join("\n") + "\n";
+}
+
+/** One run in summary's figure: its curves as bucket means, or why it is left out. */
+interface FigureRun { label: string; cell: string; steps: number; curves: { step: number[]; ratio: (number | null)[]; gradRatio: (number | null)[] } | null; why: string }
+
+/**
+ * A run's loss over its task's baseline and its gradient ratio, as bucket means (collect's decimate).
+ * The baseline is its sweep result's, or else its task's from the checkpoint's run key (task and T).
+ */
+function figureRun(dir: string, label: string, metrics: MetricsLine[], planBaseline: number | undefined): FigureRun {
+  let key: Record<string, unknown> | null = null;
+  try {
+    const run = (JSON.parse(readFileSync(join(dir, "checkpoint.json"), "utf8")) as { run?: unknown }).run;
+    key = typeof run === "string" ? (JSON.parse(run) as Record<string, unknown>) : null;
+  } catch {
+    key = null;
+  }
+  let baseline = planBaseline;
+  if (baseline === undefined && key && typeof key.task === "string" && typeof key.T === "number") {
+    try {
+      baseline = buildTask({ task: key.task as TrainFlags["task"], T: key.T }).baseline;
+    } catch {
+      baseline = undefined;
+    }
+  }
+  const cell = typeof key?.cell === "string" ? key.cell : label;
+  if (baseline === undefined || !(baseline > 0)) return { label, cell, steps: metrics.length, curves: null, why: "its task's baseline is unknown (no checkpoint or result)" };
+  if (!metrics.length) return { label, cell, steps: 0, curves: null, why: "it has no step yet" };
+  const loss = decimate(metrics.map(finiteLoss)), grad = decimate(metrics.map(gradRatio));
+  const b = baseline;
+  return { label, cell, steps: metrics.length, curves: { step: loss.step, ratio: loss.loss.map((v) => (v === null ? null : v / b)), gradRatio: grad.loss }, why: "" };
+}
+
+/** Loaded only with --figure: the figure libraries (d3, resvg) would slow every summary's start. */
+async function writeFigure(path: string, runs: FigureRun[], dirs: string[]): Promise<void> {
+  const [{ lossCurvesFigure }, { svgToPng }] = await Promise.all([import("../figures/loss-curves"), import("../figures/png")]);
+  for (const r of runs) if (!r.curves) process.stderr.write(`rnnlab summary: ${r.label} is not in the figure: ${r.why}\n`);
+  const shown = runs.filter((r) => r.curves);
+  if (!shown.length) throw new UsageError(`--figure: no run can be drawn`);
+  const svg = lossCurvesFigure({
+    what: `rnnlab summary of ${dirs.join(", ")}, ${shown.length} run${shown.length === 1 ? "" : "s"}, finished or not`,
+    series: shown.map((r) => ({ key: r.cell, label: `${r.label}, ${stepText(r.steps)} steps`, runs: [{ seed: 0, ...r.curves! }] })),
+  });
+  makeDir("--figure", dirname(path) || ".");
+  writeFileAtomic(path, path.endsWith(".png") ? svgToPng(svg) : svg);
 }
