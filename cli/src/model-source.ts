@@ -32,16 +32,12 @@ export interface LoadedModel {
  */
 export function loadModel(f: ModelFlags, I: number, O: number): LoadedModel {
   if (!f.weights) {
-    const cell = f.cell ?? "rnn";
-    // flags that have no meaning for this cell are errors, not silently ignored
-    if (f.activation && cell !== "rnn") throw new UsageError(`--activation: applies to --cell rnn only, got --cell ${cell}`);
-    if (f.forgetBias !== undefined && f.forgetBias !== 0 && cell !== "lstm") throw new UsageError(`--forget-bias: applies to --cell lstm only, got --cell ${cell}`);
+    checkCellFlags(f, f.cell ?? "rnn", null);
     const config = makeConfig({ cell: f.cell ?? "rnn", I, H: f.hidden ?? 8, O, activation: f.activation, gruVariant: f.gruVariant, output: f.output });
     const model = initModel(config, new Rng(f.seed ?? 1), { forgetBias: f.forgetBias ?? 0 });
     return { model, names: { rnn: "rnn.", head: "head." }, headless: false, source: `seeded init (PyTorch's default, seed ${f.seed ?? 1})` };
   }
   const path = f.weights;
-  if (f.forgetBias !== undefined && f.forgetBias !== 0) throw new UsageError(`--forget-bias: applies to a seeded LSTM (no --weights); ${path} brings its own bf`);
   const bytes = readBytes("--weights", path);
   if (bytes[0] === 0x93 && String.fromCharCode(...bytes.subarray(1, 6)) === "NUMPY") {
     throw new UsageError(`--weights: ${path} is a .npy array; expected a .safetensors state_dict or an rnnlab .json model`);
@@ -57,7 +53,7 @@ export function loadModel(f: ModelFlags, I: number, O: number): LoadedModel {
     }
     const c = model.config;
     if (f.cell && f.cell !== c.cell) throw new UsageError(`--cell: ${f.cell} disagrees with ${path}, which holds a ${c.cell}`);
-    if (f.activation && c.cell !== "rnn") throw new UsageError(`--activation: applies to a vanilla RNN; ${path} holds a ${c.cell}`);
+    checkCellFlags(f, c.cell, path);
     if (f.activation && f.activation !== c.activation) throw new UsageError(`--activation: ${f.activation} disagrees with ${path}, whose RNN uses ${c.activation}`);
     if (f.gruVariant && c.cell === "gru" && f.gruVariant !== c.gruVariant) throw new UsageError(`--gru-variant: ${f.gruVariant} disagrees with ${path}, a ${c.gruVariant} GRU`);
     if (f.output) model = { config: { ...c, output: f.output }, params: model.params };
@@ -73,10 +69,23 @@ export function loadModel(f: ModelFlags, I: number, O: number): LoadedModel {
   for (const [name, t] of tensors) checkFinite(`--weights (${name})`, t.data, t.shape);
   try {
     const imp = modelFromStateDict(tensors, { cell: f.cell, activation: f.activation, gruVariant: f.gruVariant, output: f.output });
-    if (f.activation && imp.model.config.cell !== "rnn") throw new UsageError(`--activation: applies to a vanilla RNN; ${path} holds a ${imp.model.config.cell}`);
+    checkCellFlags(f, imp.model.config.cell, path);
     return { model: imp.model, names: imp.names, headless: imp.headless, source: path };
   } catch (e) {
     if (e instanceof StateDictError || e instanceof RangeError) throw new UsageError(`--weights: ${path}: ${e.message}`);
     throw e;
+  }
+}
+
+/**
+ * Flags that mean nothing for the model's cell are errors, not silently ignored: --activation on a
+ * gated cell, --forget-bias on a cell other than a seeded LSTM (a weights file brings its own bf).
+ */
+function checkCellFlags(f: ModelFlags, cell: CellKind, path: string | null): void {
+  if (f.activation && cell !== "rnn") {
+    throw new UsageError(path ? `--activation: applies to a vanilla RNN; ${path} holds a ${cell}` : `--activation: applies to --cell rnn only, got --cell ${cell}`);
+  }
+  if (f.forgetBias !== undefined && f.forgetBias !== 0 && (path !== null || cell !== "lstm")) {
+    throw new UsageError(path ? `--forget-bias: applies to a seeded LSTM (no --weights); ${path} brings its own bf` : `--forget-bias: applies to --cell lstm only, got --cell ${cell}`);
   }
 }

@@ -51,6 +51,29 @@ export interface TrainSetup {
  */
 export interface Checkpoint { run: string; matmul?: MatmulPrecision; state: TrainerState }
 
+/** A checkpoint file, or a UsageError naming it (missing, unreadable, or not written by rnnlab). */
+export function readCheckpoint(path: string): Checkpoint {
+  try {
+    const ck = JSON.parse(new TextDecoder().decode(readBytes("--resume", path))) as Checkpoint;
+    if (typeof ck?.run !== "string" || typeof ck.state?.step !== "number") throw new Error("no run key or step");
+    return ck;
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    throw new UsageError(`--resume: ${path} is not a checkpoint rnnlab wrote (${(e as Error).message}); delete it to start afresh`);
+  }
+}
+
+/**
+ * Why checkpoint `ck` cannot continue the run whose flags give `runKey` in this process (other flags,
+ * or other matrix-product precision), or null. Shared by --resume and by sweeps' continuations.
+ */
+export function checkpointMismatch(ck: Checkpoint, runKey: string): string | null {
+  if (ck.run !== runKey) return `was written by a run with other flags (${runKeyDiff(runKey, ck.run)}); resume with the same flags`;
+  const was = ck.matmul ?? "float64";
+  if (was !== matmulPrecision()) return `was written with ${was} matrix products, and this process uses ${matmulPrecision()}; resume with RNNLAB_MATMUL=${was}`;
+  return null;
+}
+
 /** Checks the flags that depend on each other and builds the run. */
 export function setupTraining(f: TrainFlags): TrainSetup {
   const clips = [f.clipNorm, f.clipValue, f.clipTensorNorm].filter((v) => v !== undefined).length;
@@ -134,17 +157,9 @@ export async function runTraining(f: TrainFlags, out: string, resume: boolean | 
       : `--out: ${out} holds the metrics of a run that stopped before its first checkpoint; delete them or choose another --out`);
   }
   if (resume === true || (resume === "auto" && hasCheckpoint)) {
-    let ck: Checkpoint;
-    try {
-      ck = JSON.parse(new TextDecoder().decode(readBytes("--resume", checkpointPath))) as Checkpoint;
-      if (typeof ck.run !== "string" || typeof ck.state?.step !== "number") throw new Error("no run key or step");
-    } catch (e) {
-      if (e instanceof UsageError) throw e;
-      throw new UsageError(`--resume: ${checkpointPath} is not a checkpoint rnnlab wrote (${(e as Error).message}); delete it to start afresh`);
-    }
-    if (ck.run !== runKey) throw new UsageError(`--resume: ${checkpointPath} was written by a run with other flags (${runKeyDiff(runKey, ck.run)}); resume with the same flags`);
-    const was = ck.matmul ?? "float64";
-    if (was !== matmulPrecision()) throw new UsageError(`--resume: ${checkpointPath} was written with ${was} matrix products, and this process uses ${matmulPrecision()}; resume with RNNLAB_MATMUL=${was}`);
+    const ck = readCheckpoint(checkpointPath);
+    const why = checkpointMismatch(ck, runKey);
+    if (why) throw new UsageError(`--resume: ${checkpointPath} ${why}`);
     if (ck.state.step > f.steps) throw new UsageError(`--steps: ${f.steps} is not allowed: the checkpoint in ${out} is at step ${ck.state.step} already`);
     trainer = new Trainer(cfg, model, ck.state);
     // keep the metrics of the steps the checkpoint covers, drop any written after it (a line torn by a

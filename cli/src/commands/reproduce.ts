@@ -68,8 +68,7 @@ Examples:
     .action((name: string, raw: Record<string, unknown>, cmd: Command) => {
       // a positional argument: named NAME in the message, not --name
       if (!NAMES.includes(name)) throw new UsageError(`NAME: ${JSON.stringify(name)} is not allowed: expected one of ${NAMES.join("|")}`);
-      const n = name;
-      return runReproduce({ ...parseLayered(reproduceSchema, raw, cmd), name: n });
+      return runReproduce({ ...parseLayered(reproduceSchema, raw, cmd), name });
     });
 }
 

@@ -180,14 +180,24 @@ function readPlan(dir: string): PlanInfo {
 }
 
 /** A run's own description from its checkpoint (a run still training): by the grid's axes when known, or null. */
-function checkpointLabel(dir: string, axes: string[] = []): string | null {
+/**
+ * The flags a run's checkpoint was written with (its run key, kept as a JSON string and compared as
+ * text when resuming), or null when there is no readable checkpoint (none, or replaced mid-read).
+ */
+function checkpointRunKey(dir: string): Record<string, unknown> | null {
   const c = readObject(join(dir, "checkpoint.json"));
-  if (!c) return null; // none, or replaced mid-read: the id will do
-  // the checkpoint keeps its run's flags as a JSON string (compared as text when resuming)
-  let r: unknown = c.run;
-  try { if (typeof r === "string") r = JSON.parse(r); } catch { return null; }
-  if (!r || typeof r !== "object") return null;
-  const run = r as Record<string, unknown>;
+  if (!c || typeof c.run !== "string") return null;
+  try {
+    const r: unknown = JSON.parse(c.run);
+    return r && typeof r === "object" ? (r as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}
+
+function checkpointLabel(dir: string, axes: string[] = []): string | null {
+  const run = checkpointRunKey(dir);
+  if (!run) return null; // the id will do
   // a train folder: its task, cell and sizes, and its init when not the default
   const init = typeof run.init === "string" && run.init !== "pytorch" ? ` init=${run.init}` : "";
   return axes.length && axes.every((k) => k in run) ? runLabel(axes, run, run.seed) : `${run.task} ${run.cell} T=${run.T} H=${run.hidden}${init} seed ${run.seed}`;
@@ -271,13 +281,7 @@ interface FigureRun { label: string; cell: string; steps: number; curves: { step
  * The baseline is its sweep result's, or else its task's from the checkpoint's run key (task and T).
  */
 function figureRun(dir: string, label: string, metrics: MetricsLine[], planBaseline: number | undefined): FigureRun {
-  let key: Record<string, unknown> | null = null;
-  try {
-    const run = (JSON.parse(readFileSync(join(dir, "checkpoint.json"), "utf8")) as { run?: unknown }).run;
-    key = typeof run === "string" ? (JSON.parse(run) as Record<string, unknown>) : null;
-  } catch {
-    key = null;
-  }
+  const key = checkpointRunKey(dir);
   let baseline = planBaseline;
   if (baseline === undefined && key && typeof key.task === "string" && typeof key.T === "number") {
     try {

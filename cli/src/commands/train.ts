@@ -94,7 +94,7 @@ async function runTrain(f: TrainFlags): Promise<void> {
   const log = (s: string) => { if (!f.quiet) process.stderr.write(s + "\n"); };
   let progress: Progress | null = null;
   let outcome: TrainRunOutcome;
-  let skipped = 0, trained = 0;
+  let skipped = 0;
   try {
     outcome = await runTraining(f, f.out, f.resume, {
       shouldStop: () => stop,
@@ -103,7 +103,6 @@ async function runTrain(f: TrainFlags): Promise<void> {
         progress = createProgress({ total: f.steps, start: startStep, label: "step", quiet: f.quiet });
       },
       onStep(r) {
-        trained++;
         if (r.skipped) skipped++;
         const ratio = r.ledger ? r.ledger.ratio.toFixed(2) : "-";
         progress!.update(r.step, (mode) => mode === "bar"
@@ -125,7 +124,7 @@ async function runTrain(f: TrainFlags): Promise<void> {
     return;
   }
   // not progress: shown with --quiet too
-  if (skipped) process.stderr.write(`rnnlab train: warning: ${skipped} of the ${trained} steps trained here skipped their update (non-finite gradients; see "skipped" in metrics.jsonl)\n`);
+  if (skipped) process.stderr.write(`rnnlab train: warning: ${skipped} of the ${outcome.trainer.steps - outcome.startStep} steps trained here skipped their update (non-finite gradients; see "skipped" in metrics.jsonl)\n`);
   log(`wrote ${outcome.modelPath} and ${outcome.metricsPath}`);
 }
 

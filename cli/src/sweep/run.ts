@@ -7,10 +7,10 @@
  */
 import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { matmulPrecision, NonFiniteGradientError, type StepReport } from "../../../core/src/index";
+import { NonFiniteGradientError, type StepReport } from "../../../core/src/index";
 import { writeFileAtomic } from "../files";
 import { finiteLoss, readMetrics } from "../metrics-file";
-import { runTraining, setupTraining, type Checkpoint } from "../train-run";
+import { checkpointMismatch, readCheckpoint, runTraining, setupTraining } from "../train-run";
 import { runId, type PlannedRun, type RunFlags } from "./grid";
 
 /** What a finished run leaves in DIR/runs/<id>.json. Deterministic: no times, no paths. */
@@ -121,9 +121,8 @@ export function findPrefixRuns(dir: string, runs: readonly PlannedRun[]): Map<st
     const ck = join(runDir(dir, c.id), "checkpoint.json");
     if (!existsSync(ck) || !existsSync(join(runDir(dir, c.id), "metrics.jsonl"))) return false;
     try {
-      const k = JSON.parse(readFileSync(ck, "utf8")) as Checkpoint;
-      return k.state?.step === c.steps && (k.matmul ?? "float64") === matmulPrecision()
-        && k.run === setupTraining({ ...c.flags, out: "", quiet: true, resume: false }).runKey;
+      const k = readCheckpoint(ck);
+      return k.state.step === c.steps && checkpointMismatch(k, setupTraining({ ...c.flags, out: "", quiet: true, resume: false }).runKey) === null;
     } catch {
       return false;
     }

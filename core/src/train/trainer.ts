@@ -159,11 +159,13 @@ export class Trainer {
     const gradNorm = bad ? NaN : globalNorm(g, layout);
     let skipped = false, clipped = false, gradNormClipped = gradNorm, nonFinite: NonFiniteReport | null = null;
     if (bad) {
+      // checkpointed BPTT keeps no full tape to search
+      const tape = this.ws && cfg.bptt.mode !== "checkpoint" ? this.ws : null;
       nonFinite = {
         tensor: bad.block, index: bad.index, value: bad.value,
-        t: this.ws && cfg.bptt.mode !== "checkpoint" ? firstNonFiniteBackwardStep(this.ws) : null,
-        forwardT: this.ws && cfg.bptt.mode !== "checkpoint" ? firstNonFiniteForwardStep(this.ws) : null,
-        statesChecked: !!this.ws && cfg.bptt.mode !== "checkpoint",
+        t: tape ? firstNonFiniteBackwardStep(tape) : null,
+        forwardT: tape ? firstNonFiniteForwardStep(tape) : null,
+        statesChecked: tape !== null,
       };
       if (cfg.onNonFinite === "stop") throw new NonFiniteGradientError(this.steps + 1, nonFinite);
       skipped = true;
