@@ -62,7 +62,7 @@ describe("rnnlab reproduce --quick", () => {
     expect(only.groups.map((g: { label: string }) => g.label)).toEqual(["cell=lstm T=6", "cell=rnn T=6"]);
     // complete, but of the --only plan: the file says so
     expect(only.complete).toBe(true);
-    expect(only.selection).toEqual({ only: ["T=6"], seeds: null, steps: null });
+    expect(only.selection).toEqual({ only: ["T=6"], seeds: null, steps: null, set: {} });
     const fullDir = join(tmp, "adding-full");
     expect((await run(["reproduce", "adding", "--quick", "--workers", "1", "--quiet", "--out", fullDir])).code).toBe(0);
     const full = json(fullDir, "plan.json");
@@ -74,6 +74,34 @@ describe("rnnlab reproduce --quick", () => {
     const bad2 = await run(["reproduce", "adding", "--quick", "--only", "T=7,10", "--out", join(tmp, "bad2")]);
     expect(bad2.code).toBe(2);
     expect(bad2.stderr).toMatch(/--only T=7,10: 7 is not a value of T \(its values: 6, 10\)/);
+  }, 240_000);
+
+  it.concurrent("--set init=glorot changes a fixed train option: new runs with their own ids, the option in adding.json's base and selection; axes, seeds, steps and unknown options are usage errors", async () => {
+    const dir = join(tmp, "adding-set");
+    const r = await run(["reproduce", "adding", "--quick", "--only", "T=6", "--only", "cell=lstm", "--set", "init=glorot", "--set", "forget-bias=1.5", "--workers", "1", "--quiet", "--out", dir]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    const plan = json(dir, "plan.json");
+    expect(plan.runs.map((x: { flags: { init: string; forgetBias: number } }) => `${x.flags.init} ${x.flags.forgetBias}`)).toEqual(["glorot 1.5", "glorot 1.5"]);
+    const a = json(dir, "adding.json");
+    expect(a.selection).toEqual({ only: ["T=6", "cell=lstm"], seeds: null, steps: null, set: { init: "glorot", "forget-bias": 1.5 } });
+    expect(a.base.init).toBe("glorot");
+    // the same points without --set are other runs
+    const plain = await run(["reproduce", "adding", "--quick", "--only", "T=6", "--only", "cell=lstm", "--workers", "1", "--quiet", "--out", join(tmp, "adding-set-plain")]);
+    expect(plain.code).toBe(0);
+    const plainIds = json(join(tmp, "adding-set-plain"), "plan.json").runs.map((x: { id: string }) => x.id);
+    for (const x of plan.runs) expect(plainIds).not.toContain(x.id);
+    for (const [arg, msg] of [
+      ["T=7", /--set T=7: T is an axis of adding's grid; use --only T=VALUES/],
+      ["seed=3", /--set seed=3: use --seeds/],
+      ["steps=9", /--set steps=9: use --steps/],
+      ["hiden=3", /--set hiden=3: hiden is not an option of rnnlab train/],
+      ["init=bogus", /"init": "bogus" is not allowed: expected one of/],
+    ] as const) {
+      const bad = await run(["reproduce", "adding", "--quick", "--set", arg, "--out", join(tmp, "set-bad")]);
+      expect(bad.code, arg).toBe(2);
+      expect(bad.stderr, arg).toMatch(msg);
+    }
   }, 240_000);
 
   it.concurrent("--collect trains nothing: adding.json from the finished runs, with complete: false and the missing run ids", async () => {
@@ -106,7 +134,7 @@ describe("rnnlab reproduce --quick", () => {
     const sel = json(dir, "adding.json");
     expect(sel.complete).toBe(true);
     expect(sel.missing).toEqual([]);
-    expect(sel.selection).toEqual({ only: ["cell=lstm"], seeds: [2], steps: null });
+    expect(sel.selection).toEqual({ only: ["cell=lstm"], seeds: [2], steps: null, set: {} });
     expect(sel.groups.map((g: { runs: { seed: number }[] }) => g.runs.map((r) => r.seed))).toEqual([[2], [2]]);
     expect(readFileSync(join(dir, "loss-curves.svg"), "utf8")).not.toMatch(/partial/);
     // flags that pick the whole reproduction are no selection

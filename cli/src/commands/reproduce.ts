@@ -22,7 +22,7 @@ import { copyReproduction } from "../reproduce/copy";
 import { gradientsReproduction } from "../reproduce/gradients";
 import type { Reproduction } from "../reproduce/reproduction";
 import { collect, summaryLines, writeCollected } from "../sweep/collect";
-import { expandGrid, parseGrid } from "../sweep/grid";
+import { BASE_KEYS, expandGrid, parseGrid } from "../sweep/grid";
 import { runLocal } from "../sweep/local";
 import { writePlan } from "./sweep";
 
@@ -36,6 +36,7 @@ const reproduceSchema = z.object({
     .refine((v) => v.split(",").every((x) => Number(x) <= 2 ** 32 - 1), `expected seeds separated by commas, each an integer in [0, ${2 ** 32 - 1}]`).optional(),
   workers: intFlag(1, 256).optional(),
   only: z.array(z.string().regex(/^[A-Za-z][\w-]*=[^=,]+(,[^=,]+)*$/, "expected AXIS=VALUES, such as T=100 or cell=lstm,rnn")).optional(),
+  set: z.array(z.string().regex(/^[A-Za-z][\w-]*=[^=]+$/, "expected OPTION=VALUE, such as init=glorot")).optional(),
   out: z.string().optional(),
   quiet: z.boolean().default(false),
   collect: z.boolean().default(false),
@@ -50,6 +51,7 @@ export function reproduceCommand(): Command {
     .option("--steps <n>", "training steps per run instead of the reproduction's (more steps continue finished shorter runs from their checkpoints)")
     .option("--seeds <list>", "seeds instead of the reproduction's, such as 1,2,3")
     .option("--only <axis=values>", "keep only these values of one axis of the grid, such as T=100 (repeatable); run ids do not change, so runs move between folders", (v: string, prev: string[] = []) => [...prev, v])
+    .option("--set <option=value>", "change one of the reproduction's fixed train options, such as init=glorot (repeatable); the runs are new ones, with their own ids", (v: string, prev: string[] = []) => [...prev, v])
     .option("--workers <n>", `worker threads (default: the CPUs, here ${availableParallelism()})`)
     .option("--out <dir>", "output folder (default out/reproduce/NAME, or out/reproduce/NAME-quick)")
     .option("--quiet", "print no progress")
@@ -62,6 +64,7 @@ ${REPRODUCTIONS.map((r) => `  ${r.name.padEnd(10)} ${r.title}`).join("\n")}
 Examples:
   rnnlab reproduce adding                      # 12 runs (hours; see the README for times); Ctrl-C and rerun to continue
   rnnlab reproduce adding --only T=100 --out out/reproduce/adding-T100   # the T = 100 half (6 runs)
+  rnnlab reproduce adding --only T=200 --only cell=lstm --set init=glorot   # the authors' init (3 runs)
   rnnlab reproduce adding --collect            # while it runs (another terminal): the finished runs' results so far
   rnnlab reproduce gradients --steps 300
   rnnlab reproduce char-lm --quick --out /tmp/charlm`)
@@ -83,6 +86,8 @@ async function runReproduce(f: ReproduceFlags): Promise<void> {
     gridObj.seeds = seeds;
   }
   for (const o of f.only ?? []) restrictAxis(gridObj, o, rep.name);
+  const set: Record<string, string | number | boolean> = {};
+  for (const o of f.set ?? []) Object.assign(set, setOption(gridObj, o, rep.name));
   const grid = parseGrid(gridObj, `reproduce ${rep.name}`);
   const plan = expandGrid(grid, `reproduce ${rep.name}`);
   // what NAME.json's `complete` is relative to: the whole reproduction (null), or the part these flags
@@ -91,7 +96,7 @@ async function runReproduce(f: ReproduceFlags): Promise<void> {
   const picked = new Set(plan.runs.map((r) => r.id));
   const same = whole.runs.length === picked.size && whole.runs.every((r) => picked.has(r.id)); // as sets: --seeds 2,1 is 1,2
   const selection = !same
-    ? { only: f.only ?? [], seeds: f.seeds !== undefined ? (gridObj.seeds as number[]) : null, steps: f.steps ?? null }
+    ? { only: f.only ?? [], seeds: f.seeds !== undefined ? (gridObj.seeds as number[]) : null, steps: f.steps ?? null, set }
     : null;
   const log = (s: string) => { if (!f.quiet) process.stderr.write(s + "\n"); };
   if (f.collect) {
@@ -129,6 +134,30 @@ async function runReproduce(f: ReproduceFlags): Promise<void> {
   const lines = rep.finish({ dir, plan, collected, quick: f.quick, missing: [], selection });
   process.stdout.write([...lines, ...(grid.success ? ["", ...summaryLines(collected)] : [])].join("\n") + "\n");
   log(`wrote ${join(dir, `${rep.name}.json`)} (and summary.json, summary.csv, success-rate.json, curves.json)`);
+}
+
+/**
+ * `--set OPTION=VALUE`: one train option of the grid's base (fixed for every run) takes VALUE ("true"
+ * and "false" as booleans, numbers as numbers); the grid's check then validates it as `rnnlab train`
+ * would. Axes belong to --only, seeds and steps to their own flags. Returns the option as set.
+ */
+function setOption(gridObj: Record<string, unknown>, o: string, name: string): Record<string, string | number | boolean> {
+  const i = o.indexOf("=");
+  const key = o.slice(0, i), text = o.slice(i + 1);
+  const camel = key.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+  const axes = gridObj.grid as Record<string, unknown[]>;
+  if (key in axes || camel in axes) throw new UsageError(`--set ${o}: ${key} is an axis of ${name}'s grid; use --only ${key}=VALUES`);
+  if (camel === "seed") throw new UsageError(`--set ${o}: use --seeds for the seeds`);
+  if (camel === "steps") throw new UsageError(`--set ${o}: use --steps for the steps per run`);
+  if (!BASE_KEYS.includes(camel)) throw new UsageError(`--set ${o}: ${key} is not an option of rnnlab train (see rnnlab train --help)`);
+  const value = text === "true" ? true : text === "false" ? false : text.trim() !== "" && Number.isFinite(Number(text)) ? Number(text) : text;
+  const base = gridObj.base as Record<string, unknown>;
+  // the base may spell the option either way (forget-bias or forgetBias): replace whichever it uses
+  const kebab = camel.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+  delete base[camel];
+  delete base[kebab];
+  base[kebab] = value;
+  return { [kebab]: value };
 }
 
 /** `--only AXIS=V1,V2`: the grid's axis AXIS keeps V1, V2 (in the grid's order); an unknown axis or value is a usage error. */

@@ -14,7 +14,7 @@ export interface ReproduceContext {
   quick: boolean;
   /** ids of the runs that have not finished (--collect); NAME.json records them with complete: false */
   missing: string[];
-  /** the part of the reproduction that --only, --seeds and --steps picked; null for all of it */
+  /** the part of the reproduction that --only, --seeds, --steps and --set picked; null for all of it */
   selection: Selection | null;
 }
 
@@ -25,6 +25,8 @@ export interface Selection {
   seeds: number[] | null;
   /** the steps per run, when --steps was given */
   steps: number | null;
+  /** the train options that --set changed, as set ({} when none) */
+  set: Record<string, string | number | boolean>;
 }
 
 /**
