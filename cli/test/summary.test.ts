@@ -133,6 +133,25 @@ describe("rnnlab summary", () => {
     expect(findRuns(dir).map((r) => r.label)).toEqual(["aaa", "bbb", "adding gru T=200 H=8 seed 3"].sort((a, b) => a.localeCompare(b, "en", { numeric: true })));
   });
 
+  it("a run with an init other than PyTorch's says so in its label, from its plan or its checkpoint, unless init is an axis", () => {
+    const dir = mkdtempSync(join(tmpdir(), "rnnlab-summary-init-"));
+    for (const id of ["aaa", "bbb", "ccc"]) {
+      mkdirSync(join(dir, "runs", id), { recursive: true });
+      writeFileSync(join(dir, "runs", id, "metrics.jsonl"), JSON.stringify(synthetic(1)[0]) + "\n");
+    }
+    writeFileSync(join(dir, "runs", "ccc", "checkpoint.json"), JSON.stringify({ run: JSON.stringify({ task: "adding", cell: "lstm", T: 200, hidden: 8, seed: 3, init: "glorot" }), state: {} }));
+    writeFileSync(join(dir, "plan.json"), JSON.stringify({
+      grid: { grid: { cell: ["lstm"], T: [200] } },
+      runs: [{ id: "aaa", point: { cell: "lstm", T: 200 }, seed: 1, flags: { init: "glorot" } }, { id: "bbb", point: { cell: "lstm", T: 200 }, seed: 2, flags: { init: "pytorch" } }],
+    }));
+    expect(findRuns(dir).map((r) => r.label)).toEqual(["cell=lstm T=200 init=glorot seed 1", "cell=lstm T=200 init=glorot seed 3", "cell=lstm T=200 seed 2"]);
+    writeFileSync(join(dir, "plan.json"), JSON.stringify({
+      grid: { grid: { init: ["glorot", "pytorch"] } },
+      runs: [{ id: "aaa", point: { init: "glorot" }, seed: 1, flags: { init: "glorot" } }, { id: "bbb", point: { init: "pytorch" }, seed: 2, flags: { init: "pytorch" } }],
+    }));
+    expect(findRuns(dir).map((r) => r.label)).toEqual(["init=glorot seed 1", "init=glorot seed 3", "init=pytorch seed 2"]);
+  });
+
   it("a loss/baseline criterion gives the window, and the threshold times the run's baseline once the run has finished", () => {
     const dir = mkdtempSync(join(tmpdir(), "rnnlab-summary-"));
     mkdirSync(join(dir, "runs", "aaa"), { recursive: true });

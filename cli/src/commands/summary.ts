@@ -148,12 +148,18 @@ function readObject(path: string): Record<string, unknown> | null {
   }
 }
 
-const runLabel = (axes: string[], point: Record<string, unknown>, seed: unknown) => [...axes.map((k) => `${k}=${point[k]}`), `seed ${seed}`].join(" ");
+/**
+ * "cell=lstm T=200 seed 1": a sweep run by its grid point, plus its init when that is not the default
+ * and not an axis (`reproduce --set init=glorot` runs beside the default's in one figure)
+ */
+const runLabel = (axes: string[], point: Record<string, unknown>, seed: unknown, flags?: { init?: unknown }) =>
+  [...axes.map((k) => `${k}=${point[k]}`), ...(!axes.includes("init") ? initNote(flags) : []), `seed ${seed}`].join(" ");
+const initNote = (flags?: { init?: unknown }) => (typeof flags?.init === "string" && flags.init !== "pytorch" ? [`init=${flags.init}`] : []);
 
 /** Run labels, axes, baselines and the success criterion from a sweep's plan.json and its finished runs' results, when present. */
 function readPlan(dir: string): PlanInfo {
   const info: PlanInfo = { labels: new Map(), success: null, axes: [], baselines: new Map(), planned: new Map(), finished: new Set() };
-  type Steps = { flags?: { steps?: unknown } };
+  type Steps = { flags?: { steps?: unknown; init?: unknown } };
   const p = readObject(join(dir, "plan.json")) as { grid?: { grid?: Record<string, unknown>; success?: PlanInfo["success"] }; runs?: ({ id: string; point: Record<string, unknown>; seed: number } & Steps)[] } | null;
   if (p) {
     const sc = p.grid?.success;
@@ -161,7 +167,7 @@ function readPlan(dir: string): PlanInfo {
     info.axes = Object.keys(p.grid?.grid ?? {});
     for (const r of Array.isArray(p.runs) ? p.runs : []) {
       if (!r?.id || !r.point) continue;
-      info.labels.set(r.id, runLabel(Object.keys(r.point), r.point, r.seed));
+      info.labels.set(r.id, runLabel(Object.keys(r.point), r.point, r.seed, r.flags));
       if (typeof r.flags?.steps === "number") info.planned.set(r.id, r.flags.steps);
     }
   }
@@ -171,7 +177,7 @@ function readPlan(dir: string): PlanInfo {
     if (!f.endsWith(".json")) continue;
     const r = readObject(join(runs, f)) as ({ id?: string; point?: Record<string, unknown>; seed?: number; task?: { baseline?: number } } & Steps) | null;
     if (!r?.id || !r.point) continue;
-    info.labels.set(r.id, runLabel(Object.keys(r.point), r.point, r.seed));
+    info.labels.set(r.id, runLabel(Object.keys(r.point), r.point, r.seed, r.flags));
     info.finished.add(r.id);
     if (typeof r.flags?.steps === "number") info.planned.set(r.id, r.flags.steps);
     if (typeof r.task?.baseline === "number") info.baselines.set(r.id, r.task.baseline);
@@ -179,7 +185,6 @@ function readPlan(dir: string): PlanInfo {
   return info;
 }
 
-/** A run's own description from its checkpoint (a run still training): by the grid's axes when known, or null. */
 /**
  * The flags a run's checkpoint was written with (its run key, kept as a JSON string and compared as
  * text when resuming), or null when there is no readable checkpoint (none, or replaced mid-read).
@@ -195,12 +200,13 @@ function checkpointRunKey(dir: string): Record<string, unknown> | null {
   }
 }
 
+/** A run's own description from its checkpoint (a run still training): by the grid's axes when known, or null. */
 function checkpointLabel(dir: string, axes: string[] = []): string | null {
   const run = checkpointRunKey(dir);
   if (!run) return null; // the id will do
+  if (axes.length && axes.every((k) => k in run)) return runLabel(axes, run, run.seed, run);
   // a train folder: its task, cell and sizes, and its init when not the default
-  const init = typeof run.init === "string" && run.init !== "pytorch" ? ` init=${run.init}` : "";
-  return axes.length && axes.every((k) => k in run) ? runLabel(axes, run, run.seed) : `${run.task} ${run.cell} T=${run.T} H=${run.hidden}${init} seed ${run.seed}`;
+  return [`${run.task} ${run.cell} T=${run.T} H=${run.hidden}`, ...initNote(run), `seed ${run.seed}`].join(" ");
 }
 
 /** The runs a folder holds: itself when it has metrics.jsonl, else every runs/ID/ with one. */
