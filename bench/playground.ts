@@ -91,7 +91,7 @@ try {
     const origin = await page.evaluate(() => performance.timeOrigin);
     let traceTasks: { wallMs: number; cpuMs: number; ts: number; dur: number }[] | null = null;
     let traceSpan = 0;
-    const longTasks = await page.evaluate((from: number) => (globalThis as unknown as Win).__longtasks.filter((e) => e.start >= from), a.t);
+    const longTasks = await page.evaluate(([from, to]: number[]) => (globalThis as unknown as Win).__longtasks.filter((e) => e.start >= from && e.start < to), [a.t, b.t]);
     if (cdp) {
       await cdp.send("Tracing.end");
       await traced;

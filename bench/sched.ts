@@ -4,8 +4,13 @@
  *   /proc/PID/task/TID/schedstat  ns on a CPU, ns runnable but waiting for one (run_delay)
  *   /proc/PID/task/TID/stat       utime + stime of every Chromium thread, in 10 ms ticks
  *   /proc/stat                    the machine's busy, idle and stolen jiffies
- * Sampling every 5 ms costs the bench process about 1% of a core.
+ * Sampling every 5 ms costs the bench process about 1% of a core. Only this process's descendants
+ * count as Chromium (another session's browser is one of the "other processes"). The kernel adds a
+ * wait to run_delay when the thread gets a CPU back, so a wait that crosses a window's edge counts
+ * wholly in the window where it ends, and a running thread's on-CPU time lags by up to a tick: per
+ * long task the split is approximate, to a few ms.
  */
+import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 
 interface Sample {
@@ -18,8 +23,23 @@ interface Sample {
   total: number;
 }
 
-const pids = () => readdirSync("/proc").filter((d) => /^\d+$/.test(d));
 const cmdline = (pid: string) => { try { return readFileSync(`/proc/${pid}/cmdline`, "utf8"); } catch { return ""; } };
+/** Fields of /proc/PATH/stat after the command name: [0] state (field 3), [1] ppid, [11] utime, [12] stime. */
+const statFields = (path: string) => { const st = readFileSync(`/proc/${path}/stat`, "utf8"); return st.slice(st.lastIndexOf(")") + 2).split(" "); };
+/** Clock ticks a second, the unit of utime and stime (100 on Linux almost everywhere). */
+const CLK_TCK = (() => { try { return Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100; } catch { return 100; } })();
+
+/** The processes descended from this one (Playwright starts Chromium as a child). */
+function pids(): string[] {
+  const parent = new Map<string, string>();
+  for (const d of readdirSync("/proc")) {
+    if (!/^\d+$/.test(d)) continue;
+    try { parent.set(d, statFields(d)[1]); } catch { /* it ended */ }
+  }
+  const me = String(process.pid);
+  const mine = (p: string) => { for (let q = parent.get(p), n = 0; q && q !== "0" && n < 64; q = parent.get(q), n++) if (q === me) return true; return false; };
+  return [...parent.keys()].filter(mine);
+}
 
 /** Milliseconds of CPU of every thread of every Chromium process, keyed "type/thread name". */
 function chromiumThreadCpu(): Map<string, number> {
@@ -32,11 +52,10 @@ function chromiumThreadCpu(): Map<string, number> {
     try { tids = readdirSync(`/proc/${pid}/task`); } catch { continue; }
     for (const tid of tids) {
       try {
-        const st = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
-        const name = st.slice(st.indexOf("(") + 1, st.lastIndexOf(")"));
-        const f = st.slice(st.lastIndexOf(")") + 2).split(" "); // f[11], f[12]: utime, stime (stat fields 14, 15)
+        const name = readFileSync(`/proc/${pid}/task/${tid}/comm`, "utf8").trim();
+        const f = statFields(`${pid}/task/${tid}`);
         const k = `${type}/${name}${tid === pid ? " (main)" : ""}`;
-        out.set(k, (out.get(k) ?? 0) + (Number(f[11]) + Number(f[12])) * 10);
+        out.set(k, (out.get(k) ?? 0) + ((Number(f[11]) + Number(f[12])) * 1000) / CLK_TCK);
       } catch { /* the thread ended */ }
     }
   }

@@ -84,8 +84,10 @@ describe("rnnlab reproduce --quick", () => {
     const plan = json(dir, "plan.json");
     expect(plan.runs.map((x: { flags: { init: string; forgetBias: number } }) => `${x.flags.init} ${x.flags.forgetBias}`)).toEqual(["glorot 1.5", "glorot 1.5"]);
     const a = json(dir, "adding.json");
-    expect(a.selection).toEqual({ only: ["T=6", "cell=lstm"], seeds: null, steps: null, set: { init: "glorot", "forget-bias": 1.5 } });
+    expect(a.selection).toEqual({ only: ["T=6", "cell=lstm"], seeds: null, steps: null, set: { init: "glorot", "forget-bias": "1.5" } });
     expect(a.base.init).toBe("glorot");
+    // the figures' titles say what was changed
+    expect(readFileSync(join(dir, "loss-curves.svg"), "utf8")).toContain("init=glorot, forget-bias=1.5");
     // the same points without --set are other runs
     const plain = await run(["reproduce", "adding", "--quick", "--only", "T=6", "--only", "cell=lstm", "--workers", "1", "--quiet", "--out", join(tmp, "adding-set-plain")]);
     expect(plain.code).toBe(0);
@@ -95,13 +97,18 @@ describe("rnnlab reproduce --quick", () => {
       ["T=7", /--set T=7: T is an axis of adding's grid; use --only T=VALUES/],
       ["seed=3", /--set seed=3: use --seeds/],
       ["steps=9", /--set steps=9: use --steps/],
-      ["hiden=3", /--set hiden=3: hiden is not an option of rnnlab train/],
+      ["hiden=3", /--set hiden=3: hiden is not a train option that a reproduction fixes/],
       ["init=bogus", /"init": "bogus" is not allowed: expected one of/],
+      ["hidden=0x10", /"hidden": "0x10" is not allowed/], // parsed as the flag would be
+      ["out=x", /--set out=x: out is not a train option that a reproduction fixes \(allowed: task, cell, T, /],
     ] as const) {
       const bad = await run(["reproduce", "adding", "--quick", "--set", arg, "--out", join(tmp, "set-bad")]);
       expect(bad.code, arg).toBe(2);
       expect(bad.stderr, arg).toMatch(msg);
     }
+    const twice = await run(["reproduce", "adding", "--quick", "--set", "init=glorot", "--set", "init=orthogonal", "--out", join(tmp, "set-bad")]);
+    expect(twice.code).toBe(2);
+    expect(twice.stderr).toMatch(/--set init=orthogonal: init is set twice/);
   }, 240_000);
 
   it.concurrent("--collect trains nothing: adding.json from the finished runs, with complete: false and the missing run ids", async () => {

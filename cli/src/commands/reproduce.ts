@@ -12,10 +12,10 @@ import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { Command } from "commander";
 import { z } from "zod";
-import { parseLayered } from "../config";
+import { configKey, parseLayered } from "../config";
 import { UsageError } from "../errors";
 import { makeDir, writeFileAtomic } from "../files";
-import { intFlag } from "../flags";
+import { flagName, intFlag } from "../flags";
 import { addingReproduction } from "../reproduce/adding";
 import { charLmReproduction } from "../reproduce/char-lm";
 import { copyReproduction } from "../reproduce/copy";
@@ -51,9 +51,9 @@ export function reproduceCommand(): Command {
     .option("--steps <n>", "training steps per run instead of the reproduction's (more steps continue finished shorter runs from their checkpoints)")
     .option("--seeds <list>", "seeds instead of the reproduction's, such as 1,2,3")
     .option("--only <axis=values>", "keep only these values of one axis of the grid, such as T=100 (repeatable); run ids do not change, so runs move between folders", (v: string, prev: string[] = []) => [...prev, v])
-    .option("--set <option=value>", "change one of the reproduction's fixed train options, such as init=glorot (repeatable); the runs are new ones, with their own ids", (v: string, prev: string[] = []) => [...prev, v])
+    .option("--set <option=value>", "change one of the reproduction's fixed train options, such as init=glorot (repeatable): other runs, with their own ids, in a folder of their own (default out/reproduce/NAME-OPTION-VALUE)", (v: string, prev: string[] = []) => [...prev, v])
     .option("--workers <n>", `worker threads (default: the CPUs, here ${availableParallelism()})`)
-    .option("--out <dir>", "output folder (default out/reproduce/NAME, or out/reproduce/NAME-quick)")
+    .option("--out <dir>", "output folder (default out/reproduce/NAME, or out/reproduce/NAME-quick; with --set, NAME-OPTION-VALUE)")
     .option("--quiet", "print no progress")
     .option("--collect", "train nothing: write NAME.json and the figures from the runs finished so far (NAME.json says which are missing)")
     .option("--config <file>", "JSON object of these options; flags given here win")
@@ -77,7 +77,6 @@ Examples:
 
 async function runReproduce(f: ReproduceFlags): Promise<void> {
   const rep = REPRODUCTIONS.find((r) => r.name === f.name)!;
-  const dir = f.out ?? join("out", "reproduce", f.quick ? `${rep.name}-quick` : rep.name);
   const gridObj = rep.grid(f.quick);
   if (f.steps !== undefined) gridObj.steps = f.steps;
   if (f.seeds !== undefined) {
@@ -86,8 +85,13 @@ async function runReproduce(f: ReproduceFlags): Promise<void> {
     gridObj.seeds = seeds;
   }
   for (const o of f.only ?? []) restrictAxis(gridObj, o, rep.name);
-  const set: Record<string, string | number | boolean> = {};
-  for (const o of f.set ?? []) Object.assign(set, setOption(gridObj, o, rep.name));
+  const set: Record<string, string | boolean> = {};
+  for (const o of f.set ?? []) setOption(gridObj, o, rep.name, set);
+  // changed options get a folder of their own (out/reproduce/adding-init-glorot): the default one holds the reproduction as published
+  const variant = Object.entries(set).map(([k, v]) => `-${k}-${String(v).replace(/[^\w.+-]/g, "_")}`).join("");
+  const dir = f.out ?? join("out", "reproduce", `${rep.name}${variant}${f.quick ? "-quick" : ""}`);
+  // the figures' titles come from the description: they say what was changed
+  if (f.set?.length) gridObj.description = `${gridObj.description ?? rep.name}; ${Object.entries(set).map(([k, v]) => `${k}=${v}`).join(", ")}`;
   const grid = parseGrid(gridObj, `reproduce ${rep.name}`);
   const plan = expandGrid(grid, `reproduce ${rep.name}`);
   // what NAME.json's `complete` is relative to: the whole reproduction (null), or the part these flags
@@ -137,27 +141,29 @@ async function runReproduce(f: ReproduceFlags): Promise<void> {
 }
 
 /**
- * `--set OPTION=VALUE`: one train option of the grid's base (fixed for every run) takes VALUE ("true"
- * and "false" as booleans, numbers as numbers); the grid's check then validates it as `rnnlab train`
- * would. Axes belong to --only, seeds and steps to their own flags. Returns the option as set.
+ * `--set OPTION=VALUE`: one train option of the grid's base (fixed for every run) takes VALUE, given to
+ * the grid's check as the flag's text ("true" and "false" as booleans), so it is validated and parsed as
+ * `rnnlab train` would. Axes belong to --only, seeds and steps to their own flags. Records the option
+ * in `set` (under its flag name); setting one option twice is an error.
  */
-function setOption(gridObj: Record<string, unknown>, o: string, name: string): Record<string, string | number | boolean> {
+function setOption(gridObj: Record<string, unknown>, o: string, name: string, set: Record<string, string | boolean>): void {
   const i = o.indexOf("=");
   const key = o.slice(0, i), text = o.slice(i + 1);
-  const camel = key.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+  const camel = configKey(key), flag = flagName(camel).slice(2);
   const axes = gridObj.grid as Record<string, unknown[]>;
-  if (key in axes || camel in axes) throw new UsageError(`--set ${o}: ${key} is an axis of ${name}'s grid; use --only ${key}=VALUES`);
+  if (Object.keys(axes).some((k) => configKey(k) === camel)) throw new UsageError(`--set ${o}: ${key} is an axis of ${name}'s grid; use --only ${key}=VALUES`);
   if (camel === "seed") throw new UsageError(`--set ${o}: use --seeds for the seeds`);
   if (camel === "steps") throw new UsageError(`--set ${o}: use --steps for the steps per run`);
-  if (!BASE_KEYS.includes(camel)) throw new UsageError(`--set ${o}: ${key} is not an option of rnnlab train (see rnnlab train --help)`);
-  const value = text === "true" ? true : text === "false" ? false : text.trim() !== "" && Number.isFinite(Number(text)) ? Number(text) : text;
+  if (!BASE_KEYS.includes(camel)) {
+    throw new UsageError(`--set ${o}: ${key} is not a train option that a reproduction fixes (allowed: ${BASE_KEYS.filter((k) => k !== "seed" && k !== "steps").map((k) => flagName(k).slice(2)).join(", ")})`);
+  }
+  if (flag in set) throw new UsageError(`--set ${o}: ${flag} is set twice`);
+  const value = text === "true" ? true : text === "false" ? false : text;
   const base = gridObj.base as Record<string, unknown>;
   // the base may spell the option either way (forget-bias or forgetBias): replace whichever it uses
-  const kebab = camel.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-  delete base[camel];
-  delete base[kebab];
-  base[kebab] = value;
-  return { [kebab]: value };
+  for (const k of Object.keys(base)) if (configKey(k) === camel) delete base[k];
+  base[flag] = value;
+  set[flag] = value;
 }
 
 /** `--only AXIS=V1,V2`: the grid's axis AXIS keeps V1, V2 (in the grid's order); an unknown axis or value is a usage error. */

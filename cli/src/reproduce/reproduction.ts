@@ -25,8 +25,8 @@ export interface Selection {
   seeds: number[] | null;
   /** the steps per run, when --steps was given */
   steps: number | null;
-  /** the train options that --set changed, as set ({} when none) */
-  set: Record<string, string | number | boolean>;
+  /** the train options that --set changed, by flag name, as given ({} when none) */
+  set: Record<string, string | boolean>;
 }
 
 /**
