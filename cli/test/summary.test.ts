@@ -8,6 +8,7 @@ import { findRuns, formatRun, roundBlock, summarizeMetrics } from "../src/comman
 import { readMetrics } from "../src/metrics-file";
 import { Rng } from "../../core/src/index";
 import { runCli } from "./run-cli";
+import { CELL_COLORS } from "../src/figures/theme";
 
 interface Line { step: number; loss: number | null; clipped: boolean; skipped: boolean; spectralRadius: number; log10GradFirst: number | null; log10GradLast: number | null }
 
@@ -220,6 +221,14 @@ describe("rnnlab summary", () => {
     expect(runCli(["summary", out, "--figure", svg]).code).toBe(0);
     const fig = readFileSync(svg, "utf8");
     for (const s of ["adding lstm T=12 H=6 seed 1, 45 steps", "loss / baseline", "log10 ratio", "finished or not"]) expect(fig).toContain(s);
+    expect(fig).toContain(CELL_COLORS.lstm);
+    // a run with Glorot's init beside it: its label says so, and it takes the LSTM's variant colour
+    const glorot = mkdtempSync(join(tmpdir(), "rnnlab-summary-glorot-"));
+    expect(runCli(["train", "--task", "adding", "--cell", "lstm", "--T", "12", "--hidden", "6", "--batch", "4", "--steps", "20", "--init", "glorot", "--quiet", "--out", glorot]).code).toBe(0);
+    const both = join(out, "fig", "both.svg");
+    expect(runCli(["summary", out, glorot, "--figure", both]).code).toBe(0);
+    const figBoth = readFileSync(both, "utf8");
+    for (const s of ["adding lstm T=12 H=6 init=glorot seed 1, 20 steps", CELL_COLORS.lstm, CELL_COLORS.lstmVariant]) expect(figBoth).toContain(s);
     const badFig = runCli(["summary", out, "--figure", join(out, "x.pdf")]);
     expect([badFig.code, badFig.stderr.trim()]).toEqual([2, 'rnnlab: --figure: "' + join(out, "x.pdf") + '" is not allowed: expected a file name ending in .svg or .png']);
     expect(s.finished).toBe(true);

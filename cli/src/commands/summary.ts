@@ -296,7 +296,8 @@ function figureRun(dir: string, label: string, metrics: MetricsLine[], planBasel
       baseline = undefined;
     }
   }
-  const cell = typeof key?.cell === "string" ? key.cell : label;
+  // the colour: the cell's, or its variant's when the init is not the default (Glorot's runs beside PyTorch's)
+  const cell = (typeof key?.cell === "string" ? key.cell : label) + (initNote(key ?? undefined).length ? "Variant" : "");
   if (baseline === undefined || !(baseline > 0)) return { label, cell, steps: metrics.length, curves: null, why: "its task's baseline is unknown (no checkpoint or result)" };
   if (!metrics.length) return { label, cell, steps: 0, curves: null, why: "it has no step yet" };
   const loss = decimate(metrics.map(finiteLoss)), grad = decimate(metrics.map(gradRatio));
@@ -311,7 +312,7 @@ async function writeFigure(path: string, runs: FigureRun[], dirs: string[]): Pro
   const shown = runs.filter((r) => r.curves);
   if (!shown.length) throw new UsageError(`--figure: no run can be drawn`);
   const svg = lossCurvesFigure({
-    what: `rnnlab summary of ${dirs.join(", ")}, ${shown.length} run${shown.length === 1 ? "" : "s"}, finished or not`,
+    what: `rnnlab summary of ${dirs.join(", ").length > 70 ? `${dirs.length} folders` : dirs.join(", ")}, ${shown.length} run${shown.length === 1 ? "" : "s"}, finished or not`,
     series: shown.map((r) => ({ key: r.cell, label: `${r.label}, ${stepText(r.steps)} steps`, runs: [{ seed: 0, ...r.curves! }] })),
   });
   makeDir("--figure", dirname(path) || ".");

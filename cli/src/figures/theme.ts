@@ -21,6 +21,10 @@ export const CELL_COLORS: Readonly<Record<string, string>> = {
   gru: "#009E73", // bluish green
   lstm: "#0072B2", // blue
   lstmBf: "#CC79A7", // reddish purple
+  // the same cell in another setup (summary --figure: a non-default init beside the default)
+  rnnVariant: "#E69F00", // orange
+  gruVariant: "#56B4E9", // sky blue
+  lstmVariant: "#CC79A7", // reddish purple
 };
 
 /** Colours of the two gradient paths and their sum (figures two-paths and chain-rule). */
