@@ -12,6 +12,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
+import { cpus } from "node:os";
 
 interface Sample {
   /** epoch ms, the clock of the page's performance.timeOrigin + startTime */
@@ -67,6 +68,8 @@ export class SchedSampler {
   private readonly samples: Sample[] = [];
   private readonly cpu0: Map<string, number>;
   private cpu1 = new Map<string, number>();
+  /** the page's renderer, fixed at stop(): the one whose main thread ran longest */
+  private pid = 0;
   private readonly timer: ReturnType<typeof setInterval> | null;
 
   /**
@@ -84,6 +87,9 @@ export class SchedSampler {
     if (this.timer) clearInterval(this.timer);
     this.samples.push(this.read());
     this.cpu1 = chromiumThreadCpu();
+    const a = this.samples[0], b = this.samples[this.samples.length - 1];
+    const ran = (pid: number) => (b.main.get(pid)?.[0] ?? 0) - (a.main.get(pid)?.[0] ?? 0);
+    this.pid = this.renderers.slice().sort((p, q) => ran(q) - ran(p))[0] ?? 0;
   }
 
   private read(): Sample {
@@ -99,15 +105,8 @@ export class SchedSampler {
     return { t, main, busy: user + nice + system + irq + softirq, steal, total: user + nice + system + idle + iowait + irq + softirq + steal };
   }
 
-  /** The page's renderer: the one whose main thread ran longest. */
-  private page(): number {
-    const a = this.samples[0], b = this.samples[this.samples.length - 1];
-    const ran = (pid: number) => (b.main.get(pid)?.[0] ?? 0) - (a.main.get(pid)?.[0] ?? 0);
-    return this.renderers.slice().sort((p, q) => ran(q) - ran(p))[0];
-  }
-
   /**
-   * Over [from, to] (epoch ms; the whole window by default): ms the page's main thread was on a CPU,
+   * After stop(), over [from, to] (epoch ms; the whole window by default): ms the page's main thread was on a CPU,
    * waiting for one, and neither (asleep or blocked), and the machine's busy and stolen fractions.
    * The counters are read every 5 ms, so a window is widened to the samples around it.
    */
@@ -117,7 +116,7 @@ export class SchedSampler {
     while (i < s.length - 1 && s[i + 1].t <= from) i++;
     let j = s.length - 1;
     while (j > i + 1 && s[j - 1].t >= to) j--;
-    const pid = this.page(), x = s[i], y = s[j];
+    const pid = this.pid, x = s[i], y = s[j];
     const ms = y.t - x.t, jiffies = Math.max(1, y.total - x.total);
     const runMs = ((y.main.get(pid)?.[0] ?? 0) - (x.main.get(pid)?.[0] ?? 0)) / 1e6;
     const waitMs = ((y.main.get(pid)?.[1] ?? 0) - (x.main.get(pid)?.[1] ?? 0)) / 1e6;
@@ -135,12 +134,8 @@ export class SchedSampler {
   others(): number {
     const w = this.window();
     const chromium = this.threads().reduce((sum, [, f]) => sum + f, 0);
-    return Math.max(0, w.busy - chromium / cpuCount());
+    return Math.max(0, w.busy - chromium / cpus().length);
   }
-}
-
-function cpuCount(): number {
-  return readFileSync("/proc/stat", "utf8").split("\n").filter((l) => /^cpu\d/.test(l)).length;
 }
 
 export function describe(w: ReturnType<SchedSampler["window"]>): string {

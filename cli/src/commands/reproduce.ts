@@ -87,11 +87,12 @@ async function runReproduce(f: ReproduceFlags): Promise<void> {
   for (const o of f.only ?? []) restrictAxis(gridObj, o, rep.name);
   const set: Record<string, string | boolean> = {};
   for (const o of f.set ?? []) setOption(gridObj, o, rep.name, set);
+  const changes = Object.entries(set);
   // changed options get a folder of their own (out/reproduce/adding-init-glorot): the default one holds the reproduction as published
-  const variant = Object.entries(set).map(([k, v]) => `-${k}-${String(v).replace(/[^\w.+-]/g, "_")}`).join("");
+  const variant = changes.map(([k, v]) => `-${k}-${String(v).replace(/[^\w.+-]/g, "_")}`).join("");
   const dir = f.out ?? join("out", "reproduce", `${rep.name}${variant}${f.quick ? "-quick" : ""}`);
   // the figures' titles come from the description: they say what was changed
-  if (f.set?.length) gridObj.description = `${gridObj.description ?? rep.name}; ${Object.entries(set).map(([k, v]) => `${k}=${v}`).join(", ")}`;
+  if (changes.length) gridObj.description = `${gridObj.description ?? rep.name}; ${changes.map(([k, v]) => `${k}=${v}`).join(", ")}`;
   const grid = parseGrid(gridObj, `reproduce ${rep.name}`);
   const plan = expandGrid(grid, `reproduce ${rep.name}`);
   // what NAME.json's `complete` is relative to: the whole reproduction (null), or the part these flags

@@ -311,8 +311,9 @@ async function writeFigure(path: string, runs: FigureRun[], dirs: string[]): Pro
   for (const r of runs) if (!r.curves) process.stderr.write(`rnnlab summary: ${r.label} is not in the figure: ${r.why}\n`);
   const shown = runs.filter((r) => r.curves);
   if (!shown.length) throw new UsageError(`--figure: no run can be drawn`);
+  const where = dirs.join(", "); // too long for the subtitle beyond 70 characters
   const svg = lossCurvesFigure({
-    what: `rnnlab summary of ${dirs.join(", ").length > 70 ? `${dirs.length} folders` : dirs.join(", ")}, ${shown.length} run${shown.length === 1 ? "" : "s"}, finished or not`,
+    what: `rnnlab summary of ${where.length > 70 ? `${dirs.length} folders` : where}, ${shown.length} run${shown.length === 1 ? "" : "s"}, finished or not`,
     series: shown.map((r) => ({ key: r.cell, label: `${r.label}, ${stepText(r.steps)} steps`, runs: [{ seed: 0, ...r.curves! }] })),
   });
   makeDir("--figure", dirname(path) || ".");
